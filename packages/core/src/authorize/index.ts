@@ -1,0 +1,10 @@
+export type {
+  AsyncProviderOptions,
+  AuthorizeResult,
+  Match,
+  Predicate,
+  Provider,
+  ProviderInput,
+  ProvidersOptions,
+  Requirement,
+} from './types.js'

@@ -1,0 +1,9 @@
+export type {
+  JWKSCacheOptions,
+  JWKSEvent,
+  JWKSSource,
+  KeySelector,
+  KeyStore,
+  RefreshStrategy,
+  StoredJWKS,
+} from './types.js'
