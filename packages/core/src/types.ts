@@ -59,8 +59,8 @@ export interface Principal<C extends JWTClaims = JWTClaims> {
   readonly subject: string | undefined
   /** The verified `iss`. */
   readonly issuer: string
-  /** Every verified claim. */
-  readonly claims: Readonly<C>
+  /** Every verified claim; registered claims stay typed when `C` comes from a schema's output. */
+  readonly claims: Readonly<JWTClaims & C>
   /** The verified protected header. */
   readonly header: Readonly<JWTHeader>
   /** The raw token, for forwarding to downstream services. Never logged by Keygate. */

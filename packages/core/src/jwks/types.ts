@@ -60,11 +60,17 @@ export interface KeyStore {
 /** `time`: refresh after max age. `usage`: after max uses. `both`: whichever comes first. */
 export type RefreshStrategy = 'time' | 'usage' | 'both'
 
+/**
+ * Why a refresh started: `initial` (nothing held yet), `ahead` (refresh-ahead point passed),
+ * `expired` (max age passed), `usage` (max uses reached), `kid_miss` (unknown `kid`), `manual`.
+ */
+export type RefreshReason = 'initial' | 'expired' | 'ahead' | 'usage' | 'kid_miss' | 'manual'
+
 /** Events for logs and metrics. Payloads carry URIs, kids and counts — never tokens. */
 export type JWKSEvent =
   | { type: 'fetch'; uri: string; status: number; durationMs: number; notModified: boolean }
   | { type: 'fetch_error'; uri: string; error: unknown; attempt: number; nextAttemptAt: number }
-  | { type: 'refresh'; uri: string; reason: 'expired' | 'ahead' | 'usage' | 'kid_miss' | 'manual' }
+  | { type: 'refresh'; uri: string; reason: RefreshReason }
   | { type: 'stale_served'; uri: string; ageMs: number }
   | { type: 'kid_miss'; uri: string; kid: string | undefined }
   | { type: 'cooldown_hit'; uri: string; kid: string | undefined }

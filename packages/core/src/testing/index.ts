@@ -1,4 +1,13 @@
 export {
+  type AdapterKit,
+  type AdapterScenario,
+  createAdapterKit,
+  SCENARIO_REQUIREMENT,
+  SCENARIO_ROUTES,
+  type ScenarioExpectation,
+} from './adapter-scenarios.js'
+export { type KeyStoreContractCase, keyStoreContract } from './key-store-contract.js'
+export {
   createTestIssuer,
   type SignOptions,
   type TestAlgorithm,
@@ -8,11 +17,4 @@ export {
   type TestIssuerOptions,
   type TestKey,
 } from './test-issuer.js'
-export {
-  type AdapterKit,
-  type AdapterScenario,
-  createAdapterKit,
-  SCENARIO_REQUIREMENT,
-  SCENARIO_ROUTES,
-  type ScenarioExpectation,
-} from './adapter-scenarios.js'
+export { type IssuerStoreContractCase, issuerStoreContract } from './issuer-store-contract.js'

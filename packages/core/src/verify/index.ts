@@ -1,3 +1,5 @@
+export { createAuth } from './create-auth.js'
+export { DEFAULT_ALGORITHMS, DEFAULT_CLOCK_TOLERANCE_MS, DEFAULT_MAX_TOKEN_BYTES } from './resolve-options.js'
 export type {
   Algorithm,
   AsymmetricAlgorithm,

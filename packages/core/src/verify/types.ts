@@ -1,6 +1,16 @@
+import type { ClaimsSchema } from '../authorize/claims-schema.js'
 import type { ProvidersOptions } from '../authorize/types.js'
 import type { JWKSCacheOptions, JWKSSource } from '../jwks/types.js'
-import type { AuthResult, Duration, JWK, JWKS, JWTClaims, JWTHeader, Principal, RequestLike } from '../types.js'
+import type {
+  AuthResult,
+  Duration,
+  JWK,
+  JWKS,
+  JWTClaims,
+  JWTHeader,
+  Principal,
+  RequestLike,
+} from '../types.js'
 
 /** Asymmetric algorithms Keygate verifies (RFC 7518 §3, RFC 8037). */
 export type AsymmetricAlgorithm =
@@ -51,8 +61,11 @@ export interface IssuerConfig {
   providers?: ProvidersOptions
 }
 
-/** Options of `createAuth`. */
-export interface AuthOptions extends Partial<Omit<IssuerConfig, 'issuer' | 'audience'>> {
+/** Options of `createAuth`; `C` is the claims type, declared by a generic or inferred from `claims`. */
+export interface AuthOptions<C extends JWTClaims = JWTClaims>
+  extends Partial<Omit<IssuerConfig, 'issuer' | 'audience'>> {
+  /** Runtime shape of custom claims (a type guard or a Standard Schema); types `principal.claims`. */
+  claims?: ClaimsSchema<C>
   /** Trusted issuers; the token's unverified `iss` selects one. */
   issuers?: readonly IssuerConfig[]
   /** Single-issuer shorthand. */

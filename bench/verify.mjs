@@ -1,0 +1,146 @@
+/**
+ * `pnpm bench:verify`: ops/s of JWT verification per algorithm — the node:crypto floor (one
+ * `crypto.verify` over the signing input with a prebuilt KeyObject), jose `jwtVerify`,
+ * aws-jwt-verify, fast-jwt without and with its cache, and Keygate with warm keys and with its
+ * token cache — as ratios to the floor, all in one run.
+ *
+ * Method: a fixed number of iterations per measurement, a warmup before the first round, the
+ * contenders interleaved round by round (so background load hits them alike), the median of
+ * the rounds reported. Every contender must accept the token before it is timed.
+ */
+import crypto from 'node:crypto'
+import { JwtVerifier } from 'aws-jwt-verify'
+import { createVerifier } from 'fast-jwt'
+import { jwtVerify, SignJWT } from 'jose'
+import { createAuth } from '../packages/core/dist/index.js'
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
+const ISSUER = 'https://issuer.bench'
+const AUDIENCE = 'https://api.bench'
+// Iterations per measurement: about 0.1 s at the floor on this class of machine.
+const ITERATIONS = { RS256: 3000, ES256: 2000, EdDSA: 2000, HS256: 20000 }
+// Cached contenders are ~100× faster: more iterations for a stable figure.
+const CACHED_ITERATIONS = 100_000
+
+const now = Math.floor(Date.now() / 1000)
+const CLAIMS = {
+  iss: ISSUER,
+  aud: AUDIENCE,
+  sub: 'user-4f1c2a',
+  iat: now,
+  nbf: now,
+  exp: now + 3600,
+  jti: 'b7e0c2d4-1a6f-4b0e-9d2a-6c8f1e3a5b7d',
+  scope: 'orders:read orders:write profile',
+  client_id: 'bench-client',
+}
+
+async function material(alg) {
+  const kid = `bench-${alg.toLowerCase()}`
+  if (alg === 'HS256') {
+    const secret = crypto.randomBytes(32)
+    const token = await new SignJWT(CLAIMS).setProtectedHeader({ alg, typ: 'JWT' }).sign(secret)
+    return { alg, kid, token, secret, key: crypto.createSecretKey(secret) }
+  }
+  const { publicKey, privateKey } =
+    alg === 'RS256'
+      ? crypto.generateKeyPairSync('rsa', { modulusLength: 2048 })
+      : alg === 'ES256'
+        ? crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        : crypto.generateKeyPairSync('ed25519')
+  const jwk = { ...publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' }
+  const token = await new SignJWT(CLAIMS).setProtectedHeader({ alg, kid, typ: 'JWT' }).sign(privateKey)
+  return { alg, kid, token, jwk, key: publicKey, pem: publicKey.export({ type: 'spki', format: 'pem' }) }
+}
+
+function floorOf(m) {
+  const dot = m.token.lastIndexOf('.')
+  const input = Buffer.from(m.token.slice(0, dot), 'latin1')
+  const signature = Buffer.from(m.token.slice(dot + 1), 'base64url')
+  if (m.alg === 'HS256') {
+    return () => crypto.timingSafeEqual(crypto.createHmac('sha256', m.key).update(input).digest(), signature)
+  }
+  const hash = m.alg === 'EdDSA' ? null : 'sha256'
+  const key = m.alg === 'ES256' ? { key: m.key, dsaEncoding: 'ieee-p1363' } : m.key
+  return () => crypto.verify(hash, input, key, signature)
+}
+
+async function contenders(m) {
+  const list = []
+  const add = (name, fn, { async = false, cached = false } = {}) => list.push({ name, fn, async, cached })
+  add('node:crypto floor', floorOf(m))
+  const joseOptions = { issuer: ISSUER, audience: AUDIENCE, algorithms: [m.alg] }
+  add('jose jwtVerify(KeyObject)', () => jwtVerify(m.token, m.key, joseOptions), { async: true })
+  if (m.alg === 'HS256') {
+    add('aws-jwt-verify', null)
+  } else {
+    // A local JWKS cached up front: no fetch ever happens (the URI is a placeholder).
+    const aws = JwtVerifier.create({ issuer: ISSUER, audience: AUDIENCE, jwksUri: 'http://127.0.0.1:9/jwks.json' })
+    aws.cacheJwks({ keys: [m.jwk] })
+    add('aws-jwt-verify verifySync', () => aws.verifySync(m.token))
+  }
+  const fastOptions = { key: m.alg === 'HS256' ? m.secret : m.pem, algorithms: [m.alg], allowedIss: ISSUER, allowedAud: AUDIENCE }
+  const fast = createVerifier(fastOptions)
+  add('fast-jwt', () => fast(m.token))
+  const fastCached = createVerifier({ ...fastOptions, cache: 1000 })
+  add('fast-jwt (cache)', () => fastCached(m.token), { cached: true })
+  const keys = m.alg === 'HS256' ? { secret: m.secret } : { keys: { keys: [m.jwk] } }
+  const base = { issuer: ISSUER, audience: AUDIENCE, algorithms: [m.alg], ...keys }
+  const auth = createAuth(base)
+  add('Keygate auth.verify (warm)', () => auth.verify(m.token), { async: true })
+  const cachedAuth = createAuth({ ...base, tokenCache: { max: 1000 } })
+  add('Keygate auth.verify (token cache)', () => cachedAuth.verify(m.token), { async: true, cached: true })
+  // Correctness gate: every contender accepts the token before it is timed.
+  for (const c of list) if (c.fn) await c.fn()
+  return list
+}
+
+async function measure(c, iterations) {
+  const { fn } = c
+  const start = process.hrtime.bigint()
+  if (c.async) for (let i = 0; i < iterations; i++) await fn()
+  else for (let i = 0; i < iterations; i++) fn()
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9
+  return iterations / seconds
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+const started = Date.now()
+console.log(`Node ${process.version}, ${ROUNDS} rounds, median ops/s; ratios to the node:crypto floor\n`)
+const verdicts = []
+for (const alg of ['RS256', 'ES256', 'EdDSA', 'HS256']) {
+  const m = await material(alg)
+  const list = await contenders(m)
+  const samples = new Map(list.map((c) => [c.name, []]))
+  for (const c of list) if (c.fn) await measure(c, (c.cached ? CACHED_ITERATIONS : ITERATIONS[alg]) >> 2) // warmup
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const c of list) {
+      if (!c.fn) continue
+      samples.get(c.name).push(await measure(c, c.cached ? CACHED_ITERATIONS : ITERATIONS[alg]))
+    }
+  }
+  const result = new Map([...samples].map(([name, values]) => [name, values.length ? median(values) : undefined]))
+  const floor = result.get('node:crypto floor')
+  console.log(`${alg}`)
+  console.log(`  ${'contender'.padEnd(36)}${'ops/s'.padStart(12)}${'× floor'.padStart(10)}`)
+  for (const [name, ops] of result) {
+    if (ops === undefined) {
+      console.log(`  ${name.padEnd(36)}${'—'.padStart(12)}${''.padStart(10)}  (skipped: aws-jwt-verify has no HMAC)`)
+      continue
+    }
+    console.log(`  ${name.padEnd(36)}${Math.round(ops).toLocaleString('en-US').padStart(12)}${(ops / floor).toFixed(2).padStart(10)}`)
+  }
+  console.log()
+  const warm = result.get('Keygate auth.verify (warm)') / floor
+  const cacheRatio = result.get('Keygate auth.verify (token cache)') / result.get('fast-jwt (cache)')
+  if (alg !== 'HS256') verdicts.push(`${alg}: Keygate warm ${warm.toFixed(2)}× floor (target ≥ 0.80) ${warm >= 0.8 ? 'OK' : 'MISSED'}`)
+  verdicts.push(`${alg}: Keygate token cache ${cacheRatio.toFixed(2)}× fast-jwt cache (target ≥ 1.00) ${cacheRatio >= 1 ? 'OK' : 'MISSED'}`)
+}
+console.log('Targets')
+for (const line of verdicts) console.log(`  ${line}`)
+console.log(`\n(${((Date.now() - started) / 1000).toFixed(1)} s)`)

@@ -1,0 +1,79 @@
+import { InvalidRequestError } from '../errors.js'
+import { base64urlEncode, utf8 } from './encoding.js'
+import type { ActiveKey } from './key-ring.js'
+
+/**
+ * Claims Keygate sets itself. Custom claims may not replace them: a caller-controlled `sub` or
+ * `scope` would turn a data field into a privilege (RFC 9068 §2.2, RFC 7519 §4.1).
+ */
+export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
+  'iss',
+  'sub',
+  'aud',
+  'exp',
+  'nbf',
+  'iat',
+  'jti',
+  'scope',
+  'scp',
+  'permissions',
+  'groups',
+  'roles',
+  'client_id',
+  'cnf',
+  'act',
+  'auth_time',
+])
+
+/** Everything that goes into one access token. */
+export interface AccessTokenContent {
+  issuer: string
+  subject: string
+  audience: readonly string[]
+  permissions: readonly string[]
+  groups: readonly string[]
+  claims: Readonly<Record<string, unknown>>
+  clientId: string | null
+  ttlMs: number
+}
+
+/** Throws when custom claims try to set a reserved claim. */
+export function checkCustomClaims(claims: Record<string, unknown>): Record<string, unknown> {
+  for (const name of Object.keys(claims)) {
+    if (RESERVED_CLAIMS.has(name)) throw new InvalidRequestError(`The claim "${name}" is set by the issuer`)
+  }
+  return claims
+}
+
+/**
+ * Signs an RFC 9068 access token: header `{ alg, kid, typ: 'at+jwt' }`, `iss`, `sub`, `aud`,
+ * `exp`, `iat`, `nbf`, `jti`, `client_id` (when issued to a client), `scope` and `permissions`.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9068#section-2
+ */
+export async function signAccessToken(
+  key: ActiveKey,
+  content: AccessTokenContent,
+  now: number,
+): Promise<{ token: string; jti: string; expiresAt: number; expiresIn: number }> {
+  const iat = Math.floor(now / 1000)
+  const expiresIn = Math.max(1, Math.floor(content.ttlMs / 1000))
+  const jti = crypto.randomUUID()
+  const payload: Record<string, unknown> = {
+    ...content.claims,
+    iss: content.issuer,
+    sub: content.subject,
+    aud: content.audience.length === 1 ? content.audience[0] : content.audience,
+    exp: iat + expiresIn,
+    iat,
+    nbf: iat,
+    jti,
+    scope: content.permissions.join(' '),
+    permissions: content.permissions,
+  }
+  if (content.clientId !== null) payload.client_id = content.clientId
+  if (content.groups.length > 0) payload.groups = content.groups
+  const signingInput = `${key.headerSegment}.${base64urlEncode(JSON.stringify(payload))}`
+  const signature = await key.sign(utf8(signingInput))
+  return { token: `${signingInput}.${base64urlEncode(signature)}`, jti, expiresAt: (iat + expiresIn) * 1000, expiresIn }
+}

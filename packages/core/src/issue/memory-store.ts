@@ -1,0 +1,145 @@
+import type {
+  APIKeyRecord,
+  ConsumeResult,
+  IssuerStore,
+  RefreshTokenRecord,
+  SigningKeyChanges,
+  SigningKeyRecord,
+  SigningKeyRing,
+} from './store.js'
+
+/** The in-memory store: its contents, for tests that count calls or inspect state. */
+export interface MemoryIssuerStore extends IssuerStore {
+  /** Number of calls per method, for asserting that a path never touched the store. */
+  readonly calls: Record<string, number>
+}
+
+// Records are copied in and out so callers never share mutable state with the store — the
+// same isolation a database gives, which keeps tests of the issuer honest. Records are plain
+// JSON by contract (a SQL store keeps them as columns and JSON), and a JSON round trip is several
+// times cheaper than `structuredClone` on Node.
+const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T
+
+/**
+ * An `IssuerStore` in process memory: for tests, development and single-process deployments
+ * that accept losing keys and API keys on restart. JavaScript's single thread makes every
+ * method atomic.
+ *
+ * @example
+ * const issuer = createIssuer({ issuer, audience, store: createMemoryIssuerStore(), encryptionKey })
+ */
+export function createMemoryIssuerStore(): MemoryIssuerStore {
+  let version = 0
+  const signingKeys = new Map<string, SigningKeyRecord>()
+  const apiKeys = new Map<string, APIKeyRecord>()
+  const refreshTokens = new Map<string, RefreshTokenRecord>()
+  const calls: Record<string, number> = {}
+  const count = (name: string) => {
+    calls[name] = (calls[name] ?? 0) + 1
+  }
+
+  return {
+    calls,
+    async getSigningKeys(): Promise<SigningKeyRing> {
+      count('getSigningKeys')
+      return { version, keys: [...signingKeys.values()].map(copy) }
+    },
+    async updateSigningKeys(expectedVersion: number, changes: SigningKeyChanges) {
+      count('updateSigningKeys')
+      if (expectedVersion !== version) return false
+      for (const record of changes.put ?? []) signingKeys.set(record.id, copy(record))
+      for (const id of changes.delete ?? []) signingKeys.delete(id)
+      version += 1
+      return true
+    },
+    async createAPIKey(record) {
+      count('createAPIKey')
+      if (apiKeys.has(record.id)) throw new Error('API key id already exists')
+      apiKeys.set(record.id, copy(record))
+    },
+    async getAPIKey(id) {
+      count('getAPIKey')
+      const record = apiKeys.get(id)
+      return record && copy(record)
+    },
+    async listAPIKeys(filter = {}) {
+      count('listAPIKeys')
+      return [...apiKeys.values()]
+        .filter((r) => filter.subject === undefined || r.subject === filter.subject)
+        .sort((a, b) => a.createdAt - b.createdAt)
+        .map(copy)
+    },
+    async revokeAPIKey(id, at) {
+      count('revokeAPIKey')
+      const record = apiKeys.get(id)
+      if (!record) return undefined
+      if (record.revokedAt === null) record.revokedAt = at
+      return copy(record)
+    },
+    async touchAPIKey(id, at) {
+      count('touchAPIKey')
+      const record = apiKeys.get(id)
+      if (record && (record.lastUsedAt === null || record.lastUsedAt < at)) record.lastUsedAt = at
+    },
+    async createRefreshToken(record) {
+      count('createRefreshToken')
+      if (refreshTokens.has(record.id)) throw new Error('refresh token id already exists')
+      refreshTokens.set(record.id, copy(record))
+    },
+    async getRefreshToken(id) {
+      count('getRefreshToken')
+      const record = refreshTokens.get(id)
+      return record && copy(record)
+    },
+    async consumeRefreshToken(id, at, successor): Promise<ConsumeResult> {
+      count('consumeRefreshToken')
+      const record = refreshTokens.get(id)
+      if (!record || record.consumedAt !== null || record.revokedAt !== null) {
+        return { consumed: false, record: record && copy(record) }
+      }
+      if (refreshTokens.has(successor.id)) throw new Error('refresh token id already exists')
+      record.consumedAt = at
+      record.successorId = successor.id
+      refreshTokens.set(successor.id, copy(successor))
+      return { consumed: true }
+    },
+    async revokeRefreshToken(id, at) {
+      count('revokeRefreshToken')
+      const record = refreshTokens.get(id)
+      if (record && record.revokedAt === null) record.revokedAt = at
+    },
+    async revokeRefreshFamily(familyId, at) {
+      count('revokeRefreshFamily')
+      let n = 0
+      for (const record of refreshTokens.values()) {
+        if (record.familyId === familyId && record.revokedAt === null) {
+          record.revokedAt = at
+          n += 1
+        }
+      }
+      return n
+    },
+    async revokeRefreshTokensOfAPIKey(apiKeyId, at) {
+      count('revokeRefreshTokensOfAPIKey')
+      let n = 0
+      for (const record of refreshTokens.values()) {
+        if (record.apiKeyId === apiKeyId && record.revokedAt === null) {
+          record.revokedAt = at
+          n += 1
+        }
+      }
+      return n
+    },
+    async deleteExpiredRefreshTokens(before) {
+      count('deleteExpiredRefreshTokens')
+      let n = 0
+      for (const [id, record] of refreshTokens) {
+        if (record.expiresAt < before) {
+          refreshTokens.delete(id)
+          n += 1
+        }
+      }
+      return n
+    },
+  }
+}

@@ -1,0 +1,142 @@
+import { InvalidClientError, InvalidGrantError, InvalidRequestError, UnsupportedGrantTypeError } from '../errors.js'
+import { type ClientCredentials, clientCredentials } from './client-auth.js'
+import type { IssuerContext } from './context.js'
+import { authenticateAdmin, authenticateClient } from './guards.js'
+import { readForm } from './request-body.js'
+import { errorResponse, jsonNoStore } from './responses.js'
+import { parseScope } from './validation.js'
+
+/**
+ * `POST /token` (RFC 6749 §4.4 `client_credentials` with the API key as client secret, §6
+ * `refresh_token`). Answers `{ access_token, token_type, expires_in, refresh_token?, scope }`.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5
+ */
+export async function tokenEndpoint(ctx: IssuerContext, request: Request): Promise<Response> {
+  let credentials: ClientCredentials | undefined
+  try {
+    const form = await readForm(request, ctx.maxBodyBytes)
+    credentials = clientCredentials(request, form)
+    const grantType = form.get('grant_type')
+    if (grantType === undefined || grantType === '') throw new InvalidRequestError('grant_type is required')
+    const scopeParam = form.get('scope')
+    const scope = scopeParam === undefined ? undefined : parseScope(scopeParam)
+    let tokens
+    if (grantType === 'client_credentials') {
+      if (!credentials) throw new InvalidClientError('Client authentication is required')
+      const client = await authenticateClient(ctx, request, credentials, 'token')
+      tokens = await ctx.clientCredentialsGrant(client, scope)
+    } else if (grantType === 'refresh_token') {
+      const refreshToken = form.get('refresh_token')
+      if (!refreshToken) throw new InvalidRequestError('refresh_token is required')
+      // Client authentication is optional here: tokens from createToken have no client. When a
+      // client does authenticate, the token must have been issued to it (RFC 6749 §6).
+      const client = credentials ? await authenticateClient(ctx, request, credentials, 'token') : undefined
+      tokens = await ctx.refreshGrant(refreshToken, scope, client)
+    } else {
+      throw new UnsupportedGrantTypeError('This grant_type is not supported')
+    }
+    const body: Record<string, unknown> = {
+      access_token: tokens.accessToken,
+      token_type: tokens.tokenType,
+      expires_in: tokens.expiresIn,
+      scope: tokens.scope,
+    }
+    if (tokens.refreshToken !== undefined) body.refresh_token = tokens.refreshToken
+    return jsonNoStore(200, body)
+  } catch (error) {
+    return errorResponse(error, { basic: credentials?.method === 'basic' })
+  }
+}
+
+/**
+ * `POST /revoke` (RFC 7009): revokes a refresh token and its rotation family. Answers 200 for
+ * unknown or invalid tokens and for access tokens (self-contained JWTs expire on their own).
+ * A token issued through an API key may only be revoked by that key.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
+ */
+export async function revokeEndpoint(ctx: IssuerContext, request: Request): Promise<Response> {
+  let credentials: ClientCredentials | undefined
+  try {
+    const form = await readForm(request, ctx.maxBodyBytes)
+    credentials = clientCredentials(request, form)
+    const token = form.get('token')
+    if (!token) throw new InvalidRequestError('token is required')
+    const client = credentials ? await authenticateClient(ctx, request, credentials, 'revoke') : undefined
+    let record
+    try {
+      record = await ctx.refreshTokens.verify(token)
+    } catch (error) {
+      if (error instanceof InvalidGrantError) return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } })
+      throw error
+    }
+    if (record.apiKeyId !== null) {
+      if (!client) throw new InvalidClientError('Client authentication is required to revoke this token')
+      if (client.id !== record.apiKeyId) {
+        // Not this client's token: nothing happens, and the answer does not say so (RFC 7009 §2.2).
+        return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } })
+      }
+    }
+    await ctx.refreshTokens.revoke(record)
+    return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } })
+  } catch (error) {
+    return errorResponse(error, { basic: credentials?.method === 'basic' })
+  }
+}
+
+/**
+ * `POST /introspect` (RFC 7662), for the admin credential (Bearer) or any valid API key (client
+ * credentials). Answers `{ active: false }` for anything that is not a valid token of this issuer.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
+ */
+export async function introspectEndpoint(ctx: IssuerContext, request: Request): Promise<Response> {
+  let credentials: ClientCredentials | undefined
+  let bearer = false
+  try {
+    const form = await readForm(request, ctx.maxBodyBytes)
+    credentials = clientCredentials(request, form)
+    if (credentials) {
+      await authenticateClient(ctx, request, credentials, 'introspect')
+    } else {
+      bearer = true
+      await authenticateAdmin(ctx, request, 'introspect')
+    }
+    const token = form.get('token')
+    if (!token) throw new InvalidRequestError('token is required')
+    return jsonNoStore(200, await introspect(ctx, token))
+  } catch (error) {
+    return errorResponse(error, { basic: credentials?.method === 'basic', bearer })
+  }
+}
+
+async function introspect(ctx: IssuerContext, token: string): Promise<Record<string, unknown>> {
+  if (token.startsWith('kgr_')) {
+    let record
+    try {
+      record = await ctx.refreshTokens.verify(token)
+    } catch {
+      return { active: false }
+    }
+    if (record.consumedAt !== null) return { active: false }
+    if (record.apiKeyId !== null && !(await ctx.apiKeys.active(record.apiKeyId))) return { active: false }
+    return {
+      active: true,
+      token_type: 'refresh_token',
+      iss: ctx.issuer,
+      sub: record.subject,
+      aud: record.audience.length === 1 ? record.audience[0] : record.audience,
+      scope: record.permissions.join(' '),
+      ...(record.apiKeyId === null ? {} : { client_id: record.apiKeyId }),
+      iat: Math.floor(record.createdAt / 1000),
+      exp: Math.floor(record.expiresAt / 1000),
+    }
+  }
+  try {
+    const { payload } = await ctx.verifyAccessToken(token)
+    return { active: true, token_type: 'Bearer', ...payload }
+  } catch {
+    return { active: false }
+  }
+}

@@ -1,0 +1,136 @@
+import { InvalidGrantError } from '../errors.js'
+import type { Clock } from '../types.js'
+import { formatCredential, generateId, parseCredential, REFRESH_TOKEN_PREFIX, SECRET_LENGTH } from './credential-format.js'
+import { bytesToBase62, constantTimeEqual, randomBase62, sha256 } from './encoding.js'
+import type { SecretBox } from './secret-box.js'
+import type { IssuerStore, RefreshTokenRecord } from './store.js'
+import type { IssuerEvent } from './types.js'
+
+/** What a refresh token grants; the rest of the record is bookkeeping. */
+export type RefreshGrant = Pick<
+  RefreshTokenRecord,
+  'apiKeyId' | 'subject' | 'permissions' | 'groups' | 'audience' | 'claims' | 'data'
+>
+
+export interface RefreshTokenService {
+  /** Issues the first token of a new family. */
+  issue(grant: RefreshGrant): Promise<{ token: string; record: RefreshTokenRecord }>
+  /**
+   * The record of a valid token: well-formed, known, matching hash, not revoked, not expired.
+   * A consumed token is returned too (rotation decides what that means). Throws `InvalidGrantError`.
+   */
+  verify(token: string): Promise<RefreshTokenRecord>
+  /**
+   * Rotation: consumes `record` and returns its successor — the same successor again when the
+   * predecessor is replayed within the grace window; after it, revokes the family and throws.
+   */
+  rotate(record: RefreshTokenRecord): Promise<{ token: string; record: RefreshTokenRecord; replayed: boolean }>
+  /** Revokes the family of a valid token; anything else is ignored (RFC 7009 §2.2). */
+  revoke(record: RefreshTokenRecord): Promise<void>
+}
+
+const invalid = () => new InvalidGrantError('The refresh token is invalid, expired or revoked')
+
+export function createRefreshTokenService(options: {
+  store: IssuerStore
+  box: SecretBox
+  clock: Clock
+  ttlMs: number
+  graceMs: number
+  emit: (event: IssuerEvent) => void
+}): RefreshTokenService {
+  const { store, box, clock, ttlMs, graceMs, emit } = options
+
+  /**
+   * A successor's secret is HMAC(server key, predecessor id): the same predecessor always yields
+   * the same successor, so a replay within the grace window can be answered identically while
+   * the store keeps only hashes. Different ids give independent 256-bit secrets.
+   */
+  async function successorToken(predecessorId: string, successorId: string): Promise<string> {
+    let secret = ''
+    for (let block = 0; secret.length < SECRET_LENGTH; block++) {
+      secret += bytesToBase62(await box.mac('refresh-successor', `${predecessorId}:${block}`), SECRET_LENGTH - secret.length)
+    }
+    return formatCredential(REFRESH_TOKEN_PREFIX, successorId, secret)
+  }
+
+  async function newRecord(id: string, token: string, grant: RefreshGrant, familyId: string | null, now: number) {
+    const record: RefreshTokenRecord = {
+      apiKeyId: grant.apiKeyId,
+      subject: grant.subject,
+      permissions: grant.permissions,
+      groups: grant.groups,
+      audience: grant.audience,
+      claims: grant.claims,
+      data: grant.data,
+      id,
+      tokenHash: await sha256(token),
+      familyId: familyId ?? id,
+      createdAt: now,
+      // Sliding expiry: each rotation starts a fresh lifetime; the API key bounds the chain.
+      expiresAt: now + ttlMs,
+      consumedAt: null,
+      successorId: null,
+      revokedAt: null,
+    }
+    return record
+  }
+
+  return {
+    async issue(grant) {
+      const id = generateId()
+      // First tokens are random; only successors are derived.
+      const credential = formatCredential(REFRESH_TOKEN_PREFIX, id, randomBase62(SECRET_LENGTH))
+      const record = await newRecord(id, credential, grant, null, clock())
+      await store.createRefreshToken(record)
+      return { token: credential, record }
+    },
+    async verify(token) {
+      const id = typeof token === 'string' ? parseCredential(REFRESH_TOKEN_PREFIX, token)?.id : undefined
+      if (id === undefined) throw invalid()
+      const record = await store.getRefreshToken(id)
+      if (!record || !constantTimeEqual(await sha256(token), record.tokenHash)) throw invalid()
+      if (record.revokedAt !== null || clock() >= record.expiresAt) throw invalid()
+      return record
+    },
+    async rotate(record) {
+      let current: RefreshTokenRecord | undefined = record
+      if (current.consumedAt === null) {
+        const now = clock()
+        const successorId = generateId()
+        const token = await successorToken(record.id, successorId)
+        const successor = await newRecord(successorId, token, record, record.familyId, now)
+        const result = await store.consumeRefreshToken(record.id, now, successor)
+        if (result.consumed) return { token, record: successor, replayed: false }
+        // A concurrent request consumed it first: answer as a replay of that one.
+        current = result.record
+        if (!current || current.revokedAt !== null) throw invalid()
+      }
+      const now = clock()
+      if (current.consumedAt !== null && current.successorId !== null && now - current.consumedAt <= graceMs) {
+        const successor = await store.getRefreshToken(current.successorId)
+        if (successor && successor.revokedAt === null && now < successor.expiresAt) {
+          return { token: await successorToken(current.id, current.successorId), record: successor, replayed: true }
+        }
+      }
+      // Reuse of a rotated token after the grace window: the token has leaked, or the client is
+      // broken. Either way nobody can tell the legitimate holder from a thief, so the whole
+      // family goes (RFC 9700 §4.14.2).
+      await store.revokeRefreshFamily(current.familyId, now)
+      emit({
+        type: 'refresh_reuse',
+        tokenId: current.id,
+        familyId: current.familyId,
+        subject: current.subject,
+        keyId: current.apiKeyId,
+        at: now,
+      })
+      throw invalid()
+    },
+    async revoke(record) {
+      const now = clock()
+      await store.revokeRefreshFamily(record.familyId, now)
+      emit({ type: 'refresh_revoked', tokenId: record.id, familyId: record.familyId, at: now })
+    },
+  }
+}

@@ -1,0 +1,36 @@
+import { InvalidClientError } from '../errors.js'
+import { httpError } from '../http/http-error.js'
+
+/** RFC 6749 §5.1: token responses MUST carry `Cache-Control: no-store` and `Pragma: no-cache`. */
+const NO_STORE: Record<string, string> = { 'cache-control': 'no-store', pragma: 'no-cache' }
+
+/** A JSON response that no cache may keep. */
+export function jsonNoStore(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', ...NO_STORE, ...headers },
+  })
+}
+
+/** How a route wants its error rendered. */
+export interface ErrorStyle {
+  /** The client authenticated with Basic: `invalid_client` gets `WWW-Authenticate: Basic` (RFC 6749 §5.2). */
+  basic?: boolean
+  /** The route is Bearer-protected (admin): 401s get a Bearer challenge (RFC 6750 §3). */
+  bearer?: boolean
+}
+
+/**
+ * An OAuth error response (RFC 6749 §5.2): JSON `{ error, error_description, code }`, no-store.
+ * Anything that is not a Keygate error becomes a bare 500 that reveals nothing.
+ */
+export function errorResponse(error: unknown, style: ErrorStyle = {}): Response {
+  const { status, headers, body } = httpError(error, { challenge: false })
+  if (status === 401 && style.bearer) {
+    headers['www-authenticate'] =
+      error instanceof InvalidClientError ? 'Bearer realm="keygate", error="invalid_token"' : 'Bearer realm="keygate"'
+  } else if (error instanceof InvalidClientError && style.basic) {
+    headers['www-authenticate'] = 'Basic realm="keygate", charset="UTF-8"'
+  }
+  return jsonNoStore(status, body, headers)
+}

@@ -1,0 +1,202 @@
+import type { Clock, Duration, JWKS } from '../types.js'
+import type { JWKSSource } from '../jwks/types.js'
+import type { RateLimiter } from './rate-limiter.js'
+import type { IssuerStore, SigningAlgorithm } from './store.js'
+
+/** Signing-key policy: which algorithm, and the publish-before-sign rotation schedule. */
+export interface SigningOptions {
+  /** Default `'EdDSA'` (Ed25519): small keys and signatures, fast, no parameter choices. */
+  algorithm?: SigningAlgorithm
+  /** How long a key signs before the next one takes over. Default `'30d'`. */
+  rotateEvery?: Duration
+  /**
+   * How long a new key is published before it signs anything, so every verifier's cached JWKS
+   * has it in time. Default `'1d'`; must be shorter than `rotateEvery`.
+   */
+  publishAhead?: Duration
+  /**
+   * How long a retired key stays published; must cover the longest token it signed
+   * (checked at start-up: ≥ `accessTokenTtl`). Default `'2d'`.
+   */
+  retireAfter?: Duration
+}
+
+/** Refresh-token rotation (RFC 9700 §4.14.2): each use returns a new token; reuse is detected. */
+export interface RefreshRotationOptions {
+  /** Default true. Off: a refresh token is reusable until it expires and no new one is issued. */
+  enabled?: boolean
+  /**
+   * How long the same predecessor may be replayed and get the same successor — a client whose
+   * response was lost can retry. Default `'30s'`. Reuse after it revokes the whole family.
+   */
+  graceWindow?: Duration
+}
+
+/** Limits on failed credential attempts (per API key id and per client address). */
+export interface RateLimitOptions {
+  /** Failures allowed per window before requests are refused. Default 10. */
+  maxFailures?: number
+  /** The window. Default `'1m'`. */
+  window?: Duration
+  /** Where the counters live; memory by default (`@keygate/redis` shares them). */
+  limiter?: RateLimiter
+}
+
+/** Options of `createIssuer`. */
+export interface IssuerOptions {
+  /** The `iss` of every token and the issuer identifier in metadata (RFC 8414 §2). */
+  issuer: string
+  /** Default `aud` of tokens; an API key or `createToken` may name others. */
+  audience: string | readonly string[]
+  store: IssuerStore
+  /**
+   * Secret that protects private keys at rest (AES-256-GCM, key derived with HKDF-SHA-256) and
+   * derives refresh-token successors. At least 32 bytes; keep it out of the store's database.
+   */
+  encryptionKey: string | Uint8Array
+  signing?: SigningOptions
+  /** Lifetime of access tokens. Default `'15m'`. */
+  accessTokenTtl?: Duration
+  /** Lifetime of refresh tokens; must exceed `accessTokenTtl`. Default `'30d'`. */
+  refreshTokenTtl?: Duration
+  /** Issue a refresh token with every `client_credentials` grant. Default true. */
+  refreshTokens?: boolean
+  refreshRotation?: RefreshRotationOptions
+  /** Limits on failed attempts, or `false` to turn them off. */
+  rateLimit?: RateLimitOptions | false
+  /**
+   * Admin credential for `/admin/*` and `/introspect` (`Authorization: Bearer <adminToken>`),
+   * at least 32 characters. Without it the admin routes answer 404.
+   */
+  adminToken?: string
+  /** Path prefix of every route, e.g. `'/oauth'`. Default `''`. */
+  basePath?: string
+  /** Public URL of the routes, for metadata. Default `issuer` + `basePath`. */
+  publicUrl?: string
+  /** Take the client address from `X-Forwarded-For` (only behind a proxy you control). Default false. */
+  trustProxy?: boolean
+  /** Custom client address for rate limiting; overrides `trustProxy`. */
+  clientAddress?: (request: Request) => string | undefined
+  /** `max-age` of the JWKS response; must be shorter than `publishAhead`. Default min(1 h, publishAhead / 2). */
+  jwksMaxAge?: Duration
+  /** Largest accepted request body. Default 16 KiB. */
+  maxBodyBytes?: number
+  /** Milliseconds since the epoch; every time the issuer reads or stores comes from here. */
+  clock?: Clock
+  /** Audit hook; must not throw (errors from it are swallowed). Events never carry secrets. */
+  onEvent?: (event: IssuerEvent) => void
+}
+
+/** Input of `issuer.createToken`. */
+export interface CreateTokenInput {
+  subject: string
+  permissions?: readonly string[]
+  groups?: readonly string[]
+  /** Extra claims; registered and Keygate-owned claims (`iss`, `sub`, `scope`, …) cannot be set here. */
+  claims?: Record<string, unknown>
+  /** Overrides the default audience. */
+  audience?: string | readonly string[]
+  /** Overrides `accessTokenTtl`; at most `retireAfter`. */
+  expiresIn?: Duration
+  /** RFC 9068 `client_id`; set to the API key id for tokens from `/token`. */
+  clientId?: string
+  /** Also issue a refresh token, carrying optional application data. */
+  refresh?: { data?: Record<string, unknown> } | boolean
+}
+
+/** Tokens as returned by `createToken` (camelCase; `/token` answers the RFC 6749 snake_case form). */
+export interface TokenSet {
+  accessToken: string
+  tokenType: 'Bearer'
+  /** Seconds until the access token expires. */
+  expiresIn: number
+  refreshToken?: string
+  /** Granted permissions, space-delimited (RFC 6749 §3.3). */
+  scope: string
+}
+
+/** Input of `issuer.apiKeys.create`. */
+export interface CreateAPIKeyInput {
+  subject: string
+  name: string
+  permissions?: readonly string[]
+  audience?: string | readonly string[]
+  /** Lifetime of the key; never expires when absent. */
+  expiresIn?: Duration
+  metadata?: Record<string, unknown>
+}
+
+/** An API key as shown to administrators: never the key or its hash. Times are ISO 8601 UTC. */
+export interface APIKeyInfo {
+  id: string
+  subject: string
+  name: string
+  permissions: string[]
+  audience: string[] | null
+  metadata: Record<string, unknown>
+  createdAt: string
+  expiresAt: string | null
+  revokedAt: string | null
+  lastUsedAt: string | null
+}
+
+/** API key management. */
+export interface APIKeys {
+  /** Creates a key; `key` is shown this once and never stored. */
+  create(input: CreateAPIKeyInput): Promise<{ id: string; key: string; record: APIKeyInfo }>
+  /** Revokes a key and every refresh token issued through it; false when the id is unknown. */
+  revoke(id: string): Promise<boolean>
+  list(filter?: { subject?: string }): Promise<APIKeyInfo[]>
+  get(id: string): Promise<APIKeyInfo | undefined>
+}
+
+/** Audit events. They carry ids, subjects and times — never keys, tokens or hashes. */
+export type IssuerEvent =
+  | { type: 'key_created'; keyId: string; subject: string; at: number }
+  | { type: 'key_used'; keyId: string; subject: string; at: number }
+  | { type: 'key_revoked'; keyId: string; subject: string; refreshTokensRevoked: number; at: number }
+  | {
+      type: 'token_issued'
+      grant: 'client_credentials' | 'refresh_token' | 'direct'
+      subject: string
+      keyId: string | null
+      jti: string
+      kid: string
+      expiresAt: number
+      refreshTokenId: string | null
+      at: number
+    }
+  | { type: 'refresh_reuse'; tokenId: string; familyId: string; subject: string; keyId: string | null; at: number }
+  | { type: 'refresh_revoked'; tokenId: string; familyId: string; at: number }
+  | { type: 'auth_failed'; route: string; reason: string; keyId: string | null; address: string | null; at: number }
+  | { type: 'rate_limited'; scope: 'key' | 'address'; keyId: string | null; address: string | null; retryAfter: number; at: number }
+  | { type: 'signing_key_published'; kid: string; algorithm: SigningAlgorithm; at: number }
+  | { type: 'signing_key_activated'; kid: string; at: number }
+  | { type: 'signing_key_retired'; kid: string; at: number }
+  | { type: 'signing_key_removed'; kid: string; at: number }
+
+/** The object `createIssuer` returns. */
+export interface Issuer {
+  readonly issuer: string
+  readonly audience: readonly string[]
+  /** Public URL of the JWKS. */
+  readonly jwksUri: string
+  /** Loads (or, for an empty store, creates) the signing keys; optional, everything does it lazily. */
+  ready(): Promise<void>
+  /** Signs an access token (and optionally a refresh token) for an application's own user. */
+  createToken(input: CreateTokenInput): Promise<TokenSet>
+  readonly apiKeys: APIKeys
+  /** Runs the refresh-token grant in code (what `POST /token` does for `grant_type=refresh_token`). */
+  refresh(refreshToken: string, options?: { scope?: readonly string[] }): Promise<TokenSet>
+  /** Revokes a refresh token and its family; unknown tokens are ignored (RFC 7009 §2.2). */
+  revokeRefreshToken(refreshToken: string): Promise<void>
+  /** Runs any due rotation step now (they also run lazily when keys are used). */
+  rotateKeys(): Promise<void>
+  /** The published JWK Set: next, current and not-yet-expired retired keys. */
+  jwks(): Promise<JWKS>
+  /** A `JWKSSource` over the store's public keys, for `createAuth({ source })` without a network hop. */
+  keySource(): JWKSSource
+  /** Serves every route (see the README's routes table). Never throws; never 500 for a client's mistake. */
+  handle(request: Request): Promise<Response>
+}
+

@@ -1,0 +1,142 @@
+/**
+ * One bounded GET for key material: a timeout that holds even when an injected `fetch` ignores
+ * its signal, and a body size limit enforced while streaming, so a hostile or broken endpoint
+ * can cost neither unbounded time nor unbounded memory.
+ */
+
+/** Why a fetch of key material failed; carried as the `cause` of the error users see. */
+export type FetchFailureReason =
+  | 'network'
+  | 'timeout'
+  | 'status'
+  | 'too_large'
+  | 'encoding'
+  | 'json'
+  | 'shape'
+  | 'issuer'
+
+/** A failed fetch of a JWKS or discovery document. Internal: users see `KeysUnavailableError`. */
+export class FetchFailure extends Error {
+  constructor(
+    readonly reason: FetchFailureReason,
+    message: string,
+    /** HTTP status when the server answered. */
+    readonly status = 0,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+    this.name = 'FetchFailure'
+  }
+}
+
+export interface HTTPGetOptions {
+  fetch: typeof fetch
+  timeoutMs: number
+  maxBodyBytes: number
+  headers?: Record<string, string>
+  /** Aborts the request from outside (the source was closed). */
+  signal?: AbortSignal
+}
+
+export interface HTTPGetResult {
+  status: number
+  headers: Headers
+  /** Body text for 200 responses; empty otherwise. */
+  text: string
+}
+
+/** GETs `url`; rejects with a `FetchFailure` on network error, timeout or an oversized body. */
+export async function httpGet(url: string, options: HTTPGetOptions): Promise<HTTPGetResult> {
+  const controller = new AbortController()
+  const onOuterAbort = () => controller.abort()
+  if (options.signal?.aborted) controller.abort()
+  options.signal?.addEventListener('abort', onOuterAbort)
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort()
+      reject(new FetchFailure('timeout', `no answer within ${options.timeoutMs} ms`))
+    }, options.timeoutMs)
+    // A pending timeout must never keep a Node process alive.
+    ;(timer as unknown as { unref?: () => void }).unref?.()
+  })
+  try {
+    return await Promise.race([request(url, options, controller.signal), timeout])
+  } finally {
+    clearTimeout(timer)
+    options.signal?.removeEventListener('abort', onOuterAbort)
+  }
+}
+
+async function request(url: string, options: HTTPGetOptions, signal: AbortSignal): Promise<HTTPGetResult> {
+  let response: Response
+  try {
+    response = await options.fetch(url, {
+      method: 'GET',
+      headers: { accept: 'application/json, application/jwk-set+json', ...options.headers },
+      signal,
+    })
+  } catch (error) {
+    throw new FetchFailure(signal.aborted ? 'timeout' : 'network', 'request failed', 0, { cause: error })
+  }
+  if (response.status !== 200) {
+    await response.body?.cancel().catch(() => {})
+    return { status: response.status, headers: response.headers, text: '' }
+  }
+  const text = await readText(response, options.maxBodyBytes, signal)
+  return { status: response.status, headers: response.headers, text }
+}
+
+async function readText(response: Response, limit: number, signal: AbortSignal): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN)
+  if (declared > limit) {
+    await response.body?.cancel().catch(() => {})
+    throw new FetchFailure('too_large', `body of ${declared} bytes exceeds ${limit}`, response.status)
+  }
+  if (!response.body) return ''
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let total = 0
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      total += value.byteLength
+      if (total > limit) {
+        await reader.cancel().catch(() => {})
+        throw new FetchFailure('too_large', `body exceeds ${limit} bytes`, response.status)
+      }
+      chunks.push(value)
+    }
+  } catch (error) {
+    if (error instanceof FetchFailure) throw error
+    throw new FetchFailure(
+      signal.aborted ? 'timeout' : 'network',
+      'reading the body failed',
+      response.status,
+      {
+        cause: error,
+      },
+    )
+  }
+  const bytes = new Uint8Array(total)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch (error) {
+    throw new FetchFailure('encoding', 'body is not UTF-8', response.status, { cause: error })
+  }
+}
+
+/** Parses a JSON body; anything else is a `FetchFailure`, never a `SyntaxError` escaping. */
+export function parseJSON(text: string, status: number): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch (error) {
+    throw new FetchFailure('json', 'body is not JSON', status, { cause: error })
+  }
+}

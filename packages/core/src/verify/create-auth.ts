@@ -1,0 +1,155 @@
+import {
+  AuthError,
+  IssuerUntrustedError,
+  SignatureInvalidError,
+  TokenMalformedError,
+  TokenMissingError,
+} from '../errors.js'
+import { extractBearerToken } from '../http/bearer.js'
+import { createRemoteJWKS } from '../jwks/remote.js'
+import type { AuthResult, JWK, JWTClaims, Principal, RequestLike } from '../types.js'
+import { createBase64urlDecoder } from './base64url.js'
+import { checkClaims } from './claims.js'
+import { decodeJWS } from './decode.js'
+import { checkHeader, rejectUnsigned } from './header.js'
+import { toAuthError } from './map-error.js'
+import { type ResolvedIssuer, resolveOptions } from './resolve-options.js'
+import { createSignatureBackend } from './signature.js'
+import { createTokenCache } from './token-cache.js'
+import type { Auth, AuthenticateOptions, AuthOptions } from './types.js'
+
+function freezeDeep<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const inner of Object.values(value)) freezeDeep(inner)
+  }
+  return value
+}
+
+/**
+ * Creates a verifier for one or more trusted issuers: `verify(token)` returns the principal or
+ * throws an `AuthError`; `authenticate(request)` finds the bearer token and never throws for a
+ * client's mistake. Every option is checked here, once. The token's unverified `iss` selects
+ * the issuer, so only configured issuers are ever contacted; cheap checks (size, format, `alg`,
+ * `iss`, `aud`, expiry) run before any key is fetched. On Node, signatures are checked with
+ * node:crypto synchronously; elsewhere with WebCrypto.
+ *
+ * @example
+ * const auth = createAuth({ issuer: 'https://login.example.com', audience: 'https://api.example.com' })
+ * const result = await auth.authenticate(request)
+ * if (!result.ok) return toResponse(result.error)
+ * @see https://www.rfc-editor.org/rfc/rfc8725
+ * @see https://www.rfc-editor.org/rfc/rfc9068
+ */
+export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions<C>): Auth<C> {
+  const backend = createSignatureBackend()
+  const decode = createBase64urlDecoder()
+  const resolved = resolveOptions<C>(options, backend, createRemoteJWKS)
+  const { issuers, maxTokenBytes, clock } = resolved
+  const cache = resolved.tokenCache === undefined ? undefined : createTokenCache<C>(resolved.tokenCache.max)
+  const cacheTTL = resolved.tokenCache?.ttlMs
+  // With one issuer (the common case) the lookup is a string comparison.
+  const only: ResolvedIssuer<C> | undefined = issuers.size === 1 ? issuers.values().next().value : undefined
+
+  function remember(
+    token: string,
+    issuer: ResolvedIssuer<C>,
+    claims: JWTClaims,
+    jwk: JWK | undefined,
+    now: number,
+    principal: Principal<C>,
+  ): void {
+    const keys = issuer.source?.peek()
+    // Without a view of the key set, a rotation could not be noticed: such tokens are not cached.
+    if (jwk !== undefined && keys === undefined) return
+    const { exp, nbf, iat } = claims
+    let expiresAt = typeof exp === 'number' ? exp * 1000 : Number.POSITIVE_INFINITY
+    if (cacheTTL !== undefined) expiresAt = Math.min(expiresAt, now + cacheTTL)
+    const maxAge = issuer.claims.maxAgeMs
+    if (maxAge !== undefined && typeof iat === 'number') expiresAt = Math.min(expiresAt, iat * 1000 + maxAge)
+    if (!(expiresAt > now) || expiresAt === Number.POSITIVE_INFINITY) return
+    const start = Math.max(
+      typeof nbf === 'number' ? nbf : Number.NEGATIVE_INFINITY,
+      typeof iat === 'number' ? iat : Number.NEGATIVE_INFINITY,
+    )
+    cache!.set(token, {
+      // Shared by every later hit: nobody may change what the next request sees.
+      principal: freezeDeep(principal),
+      expiresAt,
+      notBefore: start * 1000 - issuer.claims.toleranceMs,
+      source: issuer.source,
+      jwk,
+      keys,
+    })
+  }
+
+  async function verify(token: string): Promise<Principal<C>> {
+    if (typeof token !== 'string') throw new TokenMalformedError('The token is not a string')
+    if (cache !== undefined) {
+      const hit = cache.get(token, clock())
+      if (hit !== undefined) return hit
+    }
+    const { header, claims, signingInput, signature } = decodeJWS(token, maxTokenBytes, decode)
+    rejectUnsigned(header)
+    const iss = claims.iss
+    const issuer =
+      only !== undefined
+        ? iss === only.issuer
+          ? only
+          : undefined
+        : typeof iss === 'string'
+          ? issuers.get(iss)
+          : undefined
+    if (issuer === undefined) throw new IssuerUntrustedError('The token issuer is not trusted')
+    checkHeader(header, issuer.header)
+    const now = clock()
+    checkClaims(claims, issuer.claims, now)
+
+    // Only now, with every cheap check passed, may the key source do I/O.
+    const alg = header.alg
+    let check = issuer.secretChecks.get(alg)
+    let jwk: JWK | undefined
+    if (check === undefined) {
+      try {
+        jwk = await issuer.source!.getKey({ kid: header.kid, alg })
+      } catch (error) {
+        throw toAuthError(error, 'source')
+      }
+      check = backend.forKey(jwk, alg)
+    }
+    let valid = check(signingInput, signature)
+    if (typeof valid !== 'boolean') valid = await valid
+    if (!valid) throw new SignatureInvalidError('The token signature is invalid')
+
+    const principal = await issuer.buildPrincipal({ header, claims, token, issuer: issuer.issuer })
+    if (cache !== undefined) remember(token, issuer, claims, jwk, now, principal)
+    return principal
+  }
+
+  async function authenticate(
+    request: RequestLike,
+    authenticateOptions: AuthenticateOptions = {},
+  ): Promise<AuthResult<C>> {
+    try {
+      const { getToken, allowQuery } = authenticateOptions
+      const token =
+        getToken !== undefined ? await getToken(request) : extractBearerToken(request, { allowQuery })
+      // RFC 6750 §3.1: no credentials at all is a 401 without an error code.
+      if (token === undefined || token === null || token === '')
+        return { ok: false, error: new TokenMissingError() }
+      return { ok: true, principal: await verify(token) }
+    } catch (error) {
+      // A client's mistake is an answer; a bug (ours, a provider's, a bad configuration) is thrown.
+      if (AuthError.is(error) && error.code !== 'ERR_CONFIGURATION') return { ok: false, error }
+      throw error
+    }
+  }
+
+  return {
+    verify,
+    authenticate,
+    close() {
+      for (const issuer of issuers.values()) if (issuer.ownsSource) issuer.source?.close()
+    },
+  }
+}

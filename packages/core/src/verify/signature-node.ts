@@ -1,0 +1,115 @@
+import { matchKey } from '../jwks/match-key.js'
+import type { JWK } from '../types.js'
+import { toAuthError } from './map-error.js'
+import { hashBits, type SignatureBackend, type SignatureCheck } from './signature.js'
+
+/** The parts of node:crypto the verifier uses, typed here so core needs no `@types/node`. */
+export interface NodeKeyObject {
+  readonly asymmetricKeyDetails?: { modulusLength?: number }
+}
+
+type NodeVerifyKey =
+  | NodeKeyObject
+  | { key: NodeKeyObject; padding?: number; saltLength?: number; dsaEncoding?: string }
+
+export interface NodeCrypto {
+  createPublicKey(input: { key: JWK; format: 'jwk' }): NodeKeyObject
+  createSecretKey(key: Uint8Array): NodeKeyObject
+  verify(algorithm: string | null, data: Uint8Array, key: NodeVerifyKey, signature: Uint8Array): boolean
+  createHmac(algorithm: string, key: NodeKeyObject): { update(data: Uint8Array): { digest(): Uint8Array } }
+  timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean
+  readonly constants: { readonly RSA_PKCS1_PSS_PADDING: number }
+}
+
+export interface NodeBuffer {
+  from(value: string, encoding: 'latin1'): Uint8Array
+}
+
+// RFC 7518 §3.3/§3.5: RSA keys of 2048 bits or more MUST be used.
+const MIN_RSA_BITS = 2048
+
+// ECDSA signatures are R || S, each the curve's size (RFC 7518 §3.4); Ed25519's are 64 bytes.
+const SIGNATURE_BYTES: Readonly<Record<string, number>> = {
+  ES256: 64,
+  ES384: 96,
+  ES512: 132,
+  EdDSA: 64,
+  Ed25519: 64,
+}
+
+/**
+ * Signature checks on node:crypto: synchronous one-shot `crypto.verify` with a `KeyObject`
+ * imported once per JWK (and kept in a WeakMap, so it goes when the JWKS drops the key).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7518#section-3
+ */
+export function createNodeBackend(crypto: NodeCrypto, buffer: NodeBuffer): SignatureBackend {
+  const cache = new WeakMap<JWK, Map<string, SignatureCheck>>()
+
+  function build(jwk: JWK, alg: string): SignatureCheck {
+    // A custom source may hand back any key: it must still fit the algorithm (RFC 8725 §3.1).
+    if (!matchKey([jwk], { alg }).ok) throw new TypeError('key type does not fit the algorithm')
+    const key = crypto.createPublicKey({ key: jwk, format: 'jwk' })
+    const bits = hashBits(alg)
+    if (alg.startsWith('RS') || alg.startsWith('PS')) {
+      if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS)
+        throw new TypeError('RSA key too small')
+      const hash = `sha${bits}`
+      const verifyKey: NodeVerifyKey = alg.startsWith('PS')
+        ? // RFC 7518 §3.5: the salt is as long as the hash output.
+          { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: bits / 8 }
+        : key
+      return (input, signature) => crypto.verify(hash, buffer.from(input, 'latin1'), verifyKey, signature)
+    }
+    const size = SIGNATURE_BYTES[alg]!
+    if (alg.startsWith('ES')) {
+      const hash = `sha${bits}`
+      const verifyKey = { key, dsaEncoding: 'ieee-p1363' }
+      return (input, signature) =>
+        signature.length === size && crypto.verify(hash, buffer.from(input, 'latin1'), verifyKey, signature)
+    }
+    return (input, signature) =>
+      signature.length === size && crypto.verify(null, buffer.from(input, 'latin1'), key, signature)
+  }
+
+  function guarded(check: SignatureCheck): SignatureCheck {
+    return (input, signature) => {
+      try {
+        return check(input, signature)
+      } catch (error) {
+        throw toAuthError(error, 'verify')
+      }
+    }
+  }
+
+  return {
+    name: 'node',
+    forKey(jwk, alg) {
+      let byAlg = cache.get(jwk)
+      const hit = byAlg?.get(alg)
+      if (hit !== undefined) return hit
+      let check: SignatureCheck
+      try {
+        check = guarded(build(jwk, alg))
+      } catch (error) {
+        const failure = toAuthError(error, 'import')
+        // Remembered, so a bad key in the JWKS costs one failed import, not one per token.
+        check = () => {
+          throw failure
+        }
+      }
+      if (byAlg === undefined) cache.set(jwk, (byAlg = new Map()))
+      byAlg.set(alg, check)
+      return check
+    },
+    forSecret(secret, alg) {
+      const key = crypto.createSecretKey(secret)
+      const hash = `sha${hashBits(alg)}`
+      return guarded((input, signature) => {
+        const mac = crypto.createHmac(hash, key).update(buffer.from(input, 'latin1')).digest()
+        // Constant time, so the comparison leaks nothing about the expected MAC.
+        return mac.length === signature.length && crypto.timingSafeEqual(mac, signature)
+      })
+    },
+  }
+}

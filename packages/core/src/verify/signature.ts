@@ -1,0 +1,39 @@
+import { ConfigurationError } from '../errors.js'
+import { getBuiltin } from '../runtime.js'
+import type { JWK } from '../types.js'
+import { createNodeBackend, type NodeCrypto } from './signature-node.js'
+import { createWebBackend } from './signature-web.js'
+
+/**
+ * Checks one signature over the signing input (the ASCII `header.payload`). Synchronous on
+ * Node; a promise on WebCrypto. Throws only Keygate errors.
+ */
+export type SignatureCheck = (signingInput: string, signature: Uint8Array) => boolean | Promise<boolean>
+
+/** A runtime's way to check signatures; keys are imported once and reused. */
+export interface SignatureBackend {
+  readonly name: 'node' | 'webcrypto'
+  /** The check for a public JWK and an algorithm, imported on first use and cached per JWK object. */
+  forKey(jwk: JWK, alg: string): SignatureCheck
+  /** The check for an HMAC secret (RFC 7518 §3.2); built once per issuer and algorithm. */
+  forSecret(secret: Uint8Array, alg: string): SignatureCheck
+}
+
+/** Hash size in bits named by an algorithm: 'RS256' → 256; EdDSA has none. */
+export function hashBits(alg: string): number {
+  return Number(alg.slice(2))
+}
+
+/**
+ * node:crypto when the runtime has it (synchronous, ~4× jose's WebCrypto path), WebCrypto
+ * otherwise (edge runtimes). Chosen once per `createAuth`.
+ */
+export function createSignatureBackend(): SignatureBackend {
+  const nodeCrypto = getBuiltin<NodeCrypto>('node:crypto')
+  const buffer = getBuiltin<{ Buffer: Parameters<typeof createNodeBackend>[1] }>('node:buffer')?.Buffer
+  if (nodeCrypto && typeof nodeCrypto.verify === 'function' && buffer)
+    return createNodeBackend(nodeCrypto, buffer)
+  const subtle = (globalThis as { crypto?: { subtle?: SubtleCrypto } }).crypto?.subtle
+  if (subtle) return createWebBackend(subtle)
+  throw new ConfigurationError('This runtime has neither node:crypto nor WebCrypto (crypto.subtle)')
+}

@@ -1,0 +1,191 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createRemoteJWKS } from '../jwks/remote.js'
+import { createStaticJWKS } from '../jwks/static.js'
+import type { JWKSSource } from '../jwks/types.js'
+import { createTestIssuer, type TestIssuer } from '../testing/test-issuer.js'
+import { createAuth } from './create-auth.js'
+
+let issuer: TestIssuer
+
+function counting(inner: JWKSSource): JWKSSource & { calls: number } {
+  const source = {
+    calls: 0,
+    getKey(selector: Parameters<JWKSSource['getKey']>[0]) {
+      source.calls++
+      return inner.getKey(selector)
+    },
+    peek: () => inner.peek(),
+    reload: () => inner.reload(),
+    close: () => inner.close(),
+  }
+  return source
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise
+  } catch (error) {
+    return (error as { code: string }).code
+  }
+  return 'accepted'
+}
+
+beforeAll(async () => {
+  issuer = await createTestIssuer({ algorithms: ['ES256'] })
+  await issuer.listen()
+})
+afterAll(() => issuer.close())
+
+describe('verified-token cache', () => {
+  it('a hit skips the key lookup and signature check and returns the same principal', async () => {
+    const source = counting(createStaticJWKS(issuer.jwks()))
+    const auth = createAuth({ issuer: issuer.issuer, audience: issuer.audience, source, tokenCache: { max: 10 } })
+    const token = await issuer.sign({ sub: 'alice', roles: ['admin'] })
+    const first = await auth.verify(token)
+    const second = await auth.verify(token)
+    expect(second).toBe(first)
+    expect(source.calls).toBe(1)
+    // Shared between requests, so nobody may change it.
+    expect(Object.isFrozen(first) && Object.isFrozen(first.claims) && Object.isFrozen(first.roles)).toBe(true)
+  })
+
+  it('without a cache every call verifies', async () => {
+    const source = counting(createStaticJWKS(issuer.jwks()))
+    const auth = createAuth({ issuer: issuer.issuer, audience: issuer.audience, source })
+    const token = await issuer.sign()
+    await auth.verify(token)
+    await auth.verify(token)
+    expect(source.calls).toBe(2)
+  })
+
+  it('an entry never outlives exp, whatever the clock tolerance', async () => {
+    let now = Date.now()
+    const source = counting(createStaticJWKS(issuer.jwks()))
+    const auth = createAuth({ issuer: issuer.issuer, audience: issuer.audience, source, tokenCache: {}, clock: () => now })
+    const token = await issuer.sign({}, { expiresIn: 120 })
+    const exp = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).exp as number
+    await auth.verify(token)
+    now = exp * 1000 - 1
+    await auth.verify(token)
+    expect(source.calls).toBe(1)
+    // At exp the entry is gone; full verification still accepts within the 60 s tolerance.
+    now = exp * 1000
+    expect(await codeOf(auth.verify(token))).toBe('accepted')
+    expect(source.calls).toBe(2)
+    now = exp * 1000 + 60_000
+    expect(await codeOf(auth.verify(token))).toBe('ERR_TOKEN_EXPIRED')
+  })
+
+  it('ttl caps an entry below exp', async () => {
+    let now = Date.now()
+    const source = counting(createStaticJWKS(issuer.jwks()))
+    const auth = createAuth({ issuer: issuer.issuer, audience: issuer.audience, source, tokenCache: { ttl: '10s' }, clock: () => now })
+    const token = await issuer.sign({}, { expiresIn: 3600 })
+    await auth.verify(token)
+    now += 9_999
+    await auth.verify(token)
+    expect(source.calls).toBe(1)
+    now += 1
+    await auth.verify(token)
+    expect(source.calls).toBe(2)
+  })
+
+  it('a clock that goes back before nbf misses', async () => {
+    let now = Date.now()
+    const source = counting(createStaticJWKS(issuer.jwks()))
+    const auth = createAuth({ issuer: issuer.issuer, audience: issuer.audience, source, tokenCache: {}, clock: () => now })
+    const token = await issuer.sign({ nbf: Math.floor(now / 1000) }, { expiresIn: 3600 })
+    await auth.verify(token)
+    now -= 120_000
+    expect(await codeOf(auth.verify(token))).toBe('ERR_TOKEN_NOT_YET_VALID')
+    expect(source.calls).toBe(1)
+  })
+
+  it('an entry is dropped when its key leaves the JWKS, kept while the key stays', async () => {
+    const rotating = await createTestIssuer({ algorithms: ['ES256'] })
+    await rotating.listen()
+    const remote = createRemoteJWKS({ jwksUri: rotating.jwksUri })
+    const source = counting(remote)
+    const auth = createAuth({ issuer: rotating.issuer, audience: rotating.audience, source, tokenCache: {} })
+    const token = await rotating.sign()
+    await auth.verify(token)
+    // Rotation that keeps the old key: a new key set, the same key — still a hit.
+    await rotating.rotate({ keepOld: true })
+    await remote.reload()
+    expect(remote.peek()!.length).toBe(2)
+    await auth.verify(token)
+    expect(source.calls).toBe(1)
+    // The old key is removed: the cached principal must not be served any more.
+    await rotating.rotate()
+    await remote.reload()
+    expect(await codeOf(auth.verify(token))).toBe('ERR_KEY_NOT_FOUND')
+    expect(source.calls).toBe(2)
+    remote.close()
+    await rotating.close()
+  })
+
+  it('is bounded, least recently used first out', async () => {
+    const source = counting(createStaticJWKS(issuer.jwks()))
+    const auth = createAuth({ issuer: issuer.issuer, audience: issuer.audience, source, tokenCache: { max: 3 } })
+    const tokens = await Promise.all([1, 2, 3, 4].map((n) => issuer.sign({ sub: `u${n}` })))
+    for (const t of tokens.slice(0, 3)) await auth.verify(t)
+    await auth.verify(tokens[0]!) // u1 becomes the most recent
+    expect(source.calls).toBe(3)
+    await auth.verify(tokens[3]!) // evicts u2, the least recent
+    expect(source.calls).toBe(4)
+    await auth.verify(tokens[0]!)
+    await auth.verify(tokens[2]!)
+    await auth.verify(tokens[3]!)
+    expect(source.calls).toBe(4)
+    await auth.verify(tokens[1]!)
+    expect(source.calls).toBe(5)
+  })
+
+  it('errors are never cached', async () => {
+    let failing = true
+    const inner = createStaticJWKS(issuer.jwks())
+    const source: JWKSSource & { calls: number } = {
+      calls: 0,
+      async getKey(selector) {
+        source.calls++
+        if (failing) throw new Error('network down')
+        return inner.getKey(selector)
+      },
+      peek: () => inner.peek(),
+      reload: async () => {},
+      close: () => {},
+    }
+    const auth = createAuth({ issuer: issuer.issuer, audience: issuer.audience, source, tokenCache: {} })
+    const token = await issuer.sign()
+    expect(await codeOf(auth.verify(token))).toBe('ERR_KEYS_UNAVAILABLE')
+    failing = false
+    expect(await codeOf(auth.verify(token))).toBe('accepted')
+    const [h, p, s] = (await issuer.sign()).split('.')
+    const tampered = `${h}.${p}.${s!.slice(0, 10)}${s![10] === 'A' ? 'B' : 'A'}${s!.slice(11)}`
+    expect(await codeOf(auth.verify(tampered))).toBe('ERR_SIGNATURE_INVALID')
+    expect(await codeOf(auth.verify(tampered))).toBe('ERR_SIGNATURE_INVALID')
+    expect(source.calls).toBe(4)
+  })
+
+  it('keys by the whole token: tokens sharing a long prefix are distinct entries', async () => {
+    const source = counting(createStaticJWKS(issuer.jwks()))
+    const auth = createAuth({ issuer: issuer.issuer, audience: issuer.audience, source, tokenCache: {} })
+    const token = await issuer.sign()
+    await auth.verify(token)
+    const [h, p, s] = token.split('.')
+    const sig = Buffer.from(s!, 'base64url')
+    sig[sig.length - 1]! ^= 1
+    const forged = `${h}.${p}.${sig.toString('base64url')}`
+    expect(await codeOf(auth.verify(forged))).toBe('ERR_SIGNATURE_INVALID')
+  })
+
+  it('a source without a key-set view is not cached (rotation could not be noticed)', async () => {
+    const inner = createStaticJWKS(issuer.jwks())
+    const source = counting({ ...inner, peek: () => undefined })
+    const auth = createAuth({ issuer: issuer.issuer, audience: issuer.audience, source, tokenCache: {} })
+    const token = await issuer.sign()
+    await auth.verify(token)
+    await auth.verify(token)
+    expect(source.calls).toBe(2)
+  })
+})

@@ -1,0 +1,7 @@
+export { type AuthenticateOptions, authenticate } from './authenticate.js'
+export { authorize } from './authorize.js'
+export { type IssuerHandler, type MountIssuerOptions, mountIssuer } from './mount-issuer.js'
+export { type AuthRequest, type GetAuthOptions, getAuth } from './principal.js'
+export type { ErrorHook, RenderOptions } from './send-error.js'
+export * from '@keygate/core/errors'
+export type { Auth, JWTClaims, Principal, Requirement } from '@keygate/core'

@@ -1,0 +1,117 @@
+import type { AddressInfo } from 'node:net'
+import express5, { type Express } from 'express'
+import express4 from 'express4'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mountIssuer } from './index.js'
+
+// A stand-in for `createIssuer()`: answers `path` with what it received, 404 elsewhere.
+const echoIssuer = (path: string) => ({
+  async handle(request: Request): Promise<Response> {
+    const url = new URL(request.url)
+    if (url.pathname !== path) return Response.json({ error: 'not_found' }, { status: 404 })
+    const headers = new Headers({ 'content-type': 'application/json', 'x-issuer': 'echo' })
+    headers.append('set-cookie', 'a=1')
+    headers.append('set-cookie', 'b=2')
+    const body = JSON.stringify({
+      method: request.method,
+      url: request.url,
+      contentType: request.headers.get('content-type'),
+      body: await request.text(),
+    })
+    return new Response(body, { status: 201, headers })
+  },
+})
+
+function buildApp(createApp: () => Express): Express {
+  const app = createApp()
+  app.use(mountIssuer(echoIssuer('/token'), { maxBodyBytes: 1024 }))
+  app.use('/oauth', mountIssuer(echoIssuer('/oauth/token'), { fallthrough: false }))
+  app.use('/parsed', express5.urlencoded({ extended: false }), express5.json(), mountIssuer(echoIssuer('/parsed/token')))
+  app.get('/app-route', (_req, res) => res.json({ app: true }))
+  return app
+}
+
+describe.each([
+  ['Express 5', () => express5()],
+  ['Express 4', () => express4()],
+] as const)('mountIssuer on %s', (_name, createApp) => {
+  let url: string
+  let close: () => Promise<void>
+
+  beforeAll(async () => {
+    const server = await new Promise<ReturnType<Express['listen']>>((resolve) => {
+      const s = buildApp(createApp).listen(0, '127.0.0.1', () => resolve(s))
+    })
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    close = () => new Promise((resolve) => server.close(() => resolve()))
+  })
+  afterAll(() => close())
+
+  it('bridges method, URL, headers, body, status and every Set-Cookie', async () => {
+    const res = await fetch(`${url}/token?x=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&scope=read',
+    })
+    expect(res.status).toBe(201)
+    expect(res.headers.get('x-issuer')).toBe('echo')
+    expect(res.headers.getSetCookie()).toEqual(['a=1', 'b=2'])
+    expect(await res.json()).toEqual({
+      method: 'POST',
+      url: `${url}/token?x=1`,
+      contentType: 'application/x-www-form-urlencoded',
+      body: 'grant_type=client_credentials&scope=read',
+    })
+  })
+
+  it('passes the full path under a mount path', async () => {
+    const res = await fetch(`${url}/oauth/token`, { method: 'POST', body: 'a=b' })
+    expect((await res.json()).url).toBe(`${url}/oauth/token`)
+  })
+
+  it('falls through to the app on 404, unless told not to', async () => {
+    const app = await fetch(`${url}/app-route`)
+    expect(await app.json()).toEqual({ app: true })
+    const strict = await fetch(`${url}/oauth/unknown`)
+    expect(strict.status).toBe(404)
+    expect(await strict.json()).toEqual({ error: 'not_found' })
+  })
+
+  it('re-encodes a body that a body parser already consumed', async () => {
+    const form = await fetch(`${url}/parsed/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=refresh_token&refresh_token=abc',
+    })
+    expect((await form.json()).body).toBe('grant_type=refresh_token&refresh_token=abc')
+    const json = await fetch(`${url}/parsed/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: 'abc' }),
+    })
+    expect(JSON.parse((await json.json()).body)).toEqual({ token: 'abc' })
+  })
+
+  it('rejects a body larger than the limit with 400 invalid_request', async () => {
+    const declared = await fetch(`${url}/token`, { method: 'POST', body: 'x'.repeat(2048) })
+    expect(declared.status).toBe(400)
+    expect((await declared.json()).code).toBe('ERR_INVALID_REQUEST')
+  })
+
+  it('errors a streamed body that grows past the limit', async () => {
+    // No Content-Length: a chunked stream the limit is enforced on while reading.
+    const chunks = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 4; i++) controller.enqueue(new TextEncoder().encode('y'.repeat(512)))
+        controller.close()
+      },
+    })
+    const res = await fetch(`${url}/token`, {
+      method: 'POST',
+      body: chunks,
+      duplex: 'half',
+    } as RequestInit & { duplex: 'half' })
+    expect(res.status).toBe(400)
+    expect((await res.json()).code).toBe('ERR_INVALID_REQUEST')
+  })
+})

@@ -1,0 +1,71 @@
+/**
+ * Mounts a Keygate issuer (`issuer.handle(Request) → Response`) in Express. Builds on
+ * `toWebRequest` and `sendWebResponse` from `@keygate/core/http`, and `httpError` for a body
+ * rejected before the issuer sees it.
+ */
+import { AuthError } from '@keygate/core'
+import { httpError, sendWebResponse, toWebRequest } from '@keygate/core/http'
+import type { Request as ExpressRequest, RequestHandler } from 'express'
+
+/** Anything serving fetch-style requests: `createIssuer()`'s result, a test double. */
+export interface IssuerHandler {
+  handle(request: Request): Promise<Response>
+}
+
+/** Options of `mountIssuer`. */
+export interface MountIssuerOptions {
+  /** Largest request body accepted. Default 64 KiB (core's default). */
+  maxBodyBytes?: number
+  /** Pass requests the issuer answers with 404 on to the next route. Default true, so it can sit at `/`. */
+  fallthrough?: boolean
+}
+
+/**
+ * Express middleware serving the issuer's routes (token endpoint, JWKS, metadata…): one line.
+ * Mount it before any body parser, or after one — a parsed body is re-encoded.
+ *
+ * @example
+ * app.use(mountIssuer(issuer))
+ */
+export function mountIssuer(issuer: IssuerHandler, options: MountIssuerOptions = {}): RequestHandler {
+  const { maxBodyBytes, fallthrough = true } = options
+  return function mountIssuer(req, res, next) {
+    // A Keygate error (a body over the limit, read by the bridge or by the issuer) is the
+    // client's: answered as OAuth JSON. Anything else is a bug for Express's error handler.
+    const fail = (error: unknown) => {
+      if (!AuthError.is(error) || res.headersSent) return next(error)
+      const { status, headers, body } = httpError(error, { challenge: false })
+      res.status(status).set(headers).json(body)
+    }
+    let request: Request
+    try {
+      const origin = `${req.protocol}://${req.get('host') ?? 'localhost'}`
+      request = toWebRequest(req, { origin, url: req.originalUrl, body: parsedBody(req), maxBodyBytes })
+    } catch (error) {
+      return fail(error)
+    }
+    issuer.handle(request).then(async (response) => {
+      if (response.status === 404 && fallthrough) {
+        await response.body?.cancel()
+        return next()
+      }
+      await sendWebResponse(res, response)
+    }).catch(fail)
+  }
+}
+
+// A body parser (express.json(), express.urlencoded()) that ran first consumed the stream;
+// the issuer reads a body, so the parsed value is encoded back.
+function parsedBody(req: ExpressRequest): string | Uint8Array | undefined {
+  if (!req.readableEnded) return undefined
+  const body: unknown = req.body
+  if (body === undefined || body === null) return ''
+  if (typeof body === 'string' || body instanceof Uint8Array) return body
+  if (typeof body !== 'object') return String(body)
+  if (req.is('json')) return JSON.stringify(body)
+  const form = new URLSearchParams()
+  for (const [name, value] of Object.entries(body)) {
+    for (const v of Array.isArray(value) ? value : [value]) if (typeof v === 'string') form.append(name, v)
+  }
+  return form.toString()
+}

@@ -1,0 +1,57 @@
+/**
+ * Where the principal lives on an Express request. Builds on `ConfigurationError` from
+ * `@keygate/core`: asking for the principal before `authenticate` ran is a bug, not a 401.
+ */
+import { ConfigurationError, type JWTClaims, type Principal } from '@keygate/core'
+import type { Request } from 'express'
+
+/**
+ * An Express request after `authenticate`: `req.auth` holds the principal, as express-jwt puts
+ * its payload there. Optional in the type because Express cannot know a middleware ran; use
+ * `getAuth(req)` for a non-optional, typed principal.
+ */
+export type AuthRequest<C extends JWTClaims = JWTClaims> = Request & { auth?: Principal<C> }
+
+/** Options of `getAuth`. */
+export interface GetAuthOptions {
+  /** The route uses `authenticate(auth, { optional: true })`: anonymous gives `undefined`. */
+  optional?: boolean
+}
+
+// The source of truth, so `getAuth` never returns what another middleware put on `req.auth`.
+// `null` records an anonymous request let through by `optional`.
+const principals = new WeakMap<object, Principal | null>()
+
+/** Records the outcome of `authenticate` (internal to this package). */
+export function setPrincipal(req: Request, principal: Principal | null): void {
+  principals.set(req, principal)
+  if (principal) (req as AuthRequest).auth = principal
+}
+
+/** The recorded outcome: a principal, `null` (anonymous) or `undefined` (never authenticated). */
+export function principalOf(req: Request): Principal | null | undefined {
+  return principals.get(req)
+}
+
+/**
+ * The principal `authenticate` verified for this request, typed by the claims you declare.
+ * Throws `ConfigurationError` when `authenticate` did not run on the route.
+ *
+ * @example
+ * app.get('/me', authenticate(auth), (req, res) => res.json({ subject: getAuth(req).subject }))
+ */
+export function getAuth<C extends JWTClaims = JWTClaims>(req: Request): Principal<C>
+export function getAuth<C extends JWTClaims = JWTClaims>(
+  req: Request,
+  options: GetAuthOptions & { optional: true },
+): Principal<C> | undefined
+export function getAuth(req: Request, options: GetAuthOptions = {}): Principal | undefined {
+  const principal = principals.get(req)
+  if (principal) return principal
+  if (principal === null && options.optional) return undefined
+  throw new ConfigurationError(
+    principal === null
+      ? 'The route authenticates optionally: call getAuth(req, { optional: true })'
+      : 'getAuth() needs the authenticate() middleware to run on this route first',
+  )
+}

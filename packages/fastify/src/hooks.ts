@@ -1,0 +1,79 @@
+/**
+ * The `onRequest`/`preHandler` hooks behind the plugin, also usable without it. Builds on
+ * `auth.authenticate` (from `createAuth`), `fromNodeRequest`, `defineRequirement` and
+ * `authorize` from `@keygate/core`; errors are rendered by `sendError`.
+ */
+import {
+  type Auth,
+  authorize as check,
+  ConfigurationError,
+  type AuthenticateOptions as CoreOptions,
+  defineRequirement,
+  type JWTClaims,
+  type Requirement,
+  TokenMissingError,
+} from '@keygate/core'
+import { fromNodeRequest } from '@keygate/core/http'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { isAnonymous, setPrincipal } from './principal.js'
+import { type RenderOptions, sendError } from './send-error.js'
+
+/** A hook for `onRequest` or `preHandler`: resolves to the reply when it answered. */
+export type AuthHook = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>
+
+/** Options of `authenticate` (and of the plugin). */
+export interface AuthenticateOptions extends RenderOptions {
+  /** Let requests without a token through anonymously; a bad token is still rejected. */
+  optional?: boolean
+  /** Finds the token yourself (a cookie, another header), as ApoJWT's `token_finder`. */
+  getToken?: (request: FastifyRequest) => string | undefined | null | Promise<string | undefined | null>
+  /** Accept `?access_token=` (RFC 6750 §2.3). Default false: URLs end up in logs. */
+  allowQuery?: boolean
+}
+
+/**
+ * A hook that verifies the request's bearer token and sets `request.auth`, or answers
+ * 400/401/503 with a `WWW-Authenticate` challenge. Bugs (bad configuration) are thrown to
+ * Fastify's error handler.
+ *
+ * @example
+ * fastify.get('/orders', { onRequest: authenticate(auth) }, async (request) => request.auth?.subject)
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ */
+export function authenticate<C extends JWTClaims = JWTClaims>(
+  auth: Auth<C>,
+  options: AuthenticateOptions = {},
+): AuthHook {
+  const { optional = false, getToken, allowQuery = false } = options
+  const render: RenderOptions = { realm: options.realm, onError: options.onError }
+  const staticOptions: CoreOptions | undefined = allowQuery ? { allowQuery } : undefined
+
+  return async function authenticate(request, reply) {
+    const callOptions = getToken ? { allowQuery, getToken: () => getToken(request) } : staticOptions
+    const result = await auth.authenticate(fromNodeRequest(request), callOptions)
+    if (result.ok) return void setPrincipal(request, result.principal)
+    if (optional && result.error.code === 'ERR_TOKEN_MISSING') return void setPrincipal(request, null)
+    return sendError(result.error, request, reply, render)
+  }
+}
+
+/**
+ * A hook that answers 403 `insufficient_scope` unless the principal meets `requirement`
+ * (validated once, here). Runs after authentication; an anonymous request gets 401.
+ *
+ * @example
+ * fastify.post('/orders', { onRequest: [fastify.authenticate, fastify.authorize({ scopes: ['orders:write'] })] }, create)
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+ */
+export function authorize(requirement: Requirement, options: RenderOptions = {}): AuthHook {
+  const required = defineRequirement(requirement)
+  return async function authorize(request, reply) {
+    const principal = request.auth
+    if (!principal) {
+      if (isAnonymous(request)) return sendError(new TokenMissingError(), request, reply, options)
+      throw new ConfigurationError('authorize() needs authentication to run first on this route')
+    }
+    const result = await check(principal, required)
+    if (!result.ok) return sendError(result.error, request, reply, options)
+  }
+}

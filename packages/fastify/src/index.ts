@@ -1,0 +1,7 @@
+export { type AuthenticateOptions, type AuthHook, authenticate, authorize } from './hooks.js'
+export { type IssuerHandler, type MountIssuerOptions, mountIssuer } from './mount-issuer.js'
+export { type KeygateOptions, keygate, type RouteAuthConfig } from './plugin.js'
+export { type GetAuthOptions, getAuth } from './principal.js'
+export type { ErrorHook, RenderOptions } from './send-error.js'
+export * from '@keygate/core/errors'
+export type { Auth, JWTClaims, Principal, Requirement } from '@keygate/core'

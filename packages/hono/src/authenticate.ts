@@ -1,0 +1,54 @@
+/**
+ * `authenticate(auth)` for Hono, on any runtime Hono runs on (no Node imports). Builds on
+ * `auth.authenticate` (from `createAuth`) with the Web `Request` as is; errors are rendered by
+ * `renderError` (core's `httpError`).
+ */
+import type { Auth, AuthenticateOptions as CoreOptions, JWTClaims } from '@keygate/core'
+import type { Context, MiddlewareHandler } from 'hono'
+import { type AuthEnv, markAnonymous, type OptionalAuthEnv } from './principal.js'
+import { type RenderOptions, renderError } from './render-error.js'
+
+/** Options of `authenticate`. */
+export interface AuthenticateOptions extends RenderOptions {
+  /** Let requests without a token through anonymously; a bad token is still rejected. */
+  optional?: boolean
+  /** Finds the token yourself (a cookie, another header), as ApoJWT's `token_finder`. */
+  getToken?: (c: Context) => string | undefined | null | Promise<string | undefined | null>
+  /** Accept `?access_token=` (RFC 6750 §2.3). Default false: URLs end up in logs. */
+  allowQuery?: boolean
+}
+
+/**
+ * Hono middleware that verifies the request's bearer token and sets `c.var.auth`, or answers
+ * 400/401/503 with a `WWW-Authenticate` challenge. Typed through the env generic.
+ *
+ * @example
+ * app.get('/orders', authenticate(auth), (c) => c.json({ user: c.var.auth.subject }))
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ */
+export function authenticate<C extends JWTClaims = JWTClaims>(
+  auth: Auth<C>,
+  options?: AuthenticateOptions & { optional?: false },
+): MiddlewareHandler<AuthEnv<C>>
+export function authenticate<C extends JWTClaims = JWTClaims>(
+  auth: Auth<C>,
+  options: AuthenticateOptions & { optional: true },
+): MiddlewareHandler<OptionalAuthEnv<C>>
+export function authenticate<C extends JWTClaims = JWTClaims>(
+  auth: Auth<C>,
+  options: AuthenticateOptions = {},
+): MiddlewareHandler<AuthEnv<C>> | MiddlewareHandler<OptionalAuthEnv<C>> {
+  const { optional = false, getToken, allowQuery = false } = options
+  const render: RenderOptions = { realm: options.realm, onError: options.onError }
+  const staticOptions: CoreOptions | undefined = allowQuery ? { allowQuery } : undefined
+
+  const middleware: MiddlewareHandler<OptionalAuthEnv<C>> = async function authenticate(c, next) {
+    const callOptions = getToken ? { allowQuery, getToken: () => getToken(c) } : staticOptions
+    const result = await auth.authenticate(c.req.raw, callOptions)
+    if (result.ok) c.set('auth', result.principal)
+    else if (optional && result.error.code === 'ERR_TOKEN_MISSING') markAnonymous(c)
+    else return renderError(result.error, c, render)
+    await next()
+  }
+  return middleware
+}

@@ -1,0 +1,146 @@
+// The checks both fixture apps (middleware.ts on the edge, proxy.ts on Node) must pass over HTTP.
+import type { Principal } from '@keygate/core'
+import type { AdapterKit } from '@keygate/core/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PRINCIPAL_HEADER, signPrincipal, verifyPrincipal } from '../../src/index.js'
+import { buildApp, fixturePath, middlewareRuntime, type RunningApp, startApp } from './next-app.js'
+
+export const SECRET = 'next-fixture-secret-0123456789abcdef-0123'
+// `next build` of a fixture takes ~30 s alone and longer when both builds share 2 cores.
+export const BUILD_TIMEOUT_MS = 240_000
+
+export function describeNextApp(
+  fixture: string,
+  runtime: 'edge' | 'nodejs',
+  title: string,
+  kit: AdapterKit,
+): void {
+  describe(title, () => {
+    const dir = fixturePath(fixture)
+    let app: RunningApp | undefined
+    const url = (path: string) => new URL(path, app!.url)
+    const get = (path: string, headers: Record<string, string> = {}) => fetch(url(path), { headers })
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+
+    beforeAll(async () => {
+      await buildApp(dir)
+      app = await startApp(dir, {
+        KEYGATE_AUTH_OPTIONS: JSON.stringify(kit.authOptions),
+        KEYGATE_INTERNAL_SECRET: SECRET,
+      })
+    }, BUILD_TIMEOUT_MS)
+    afterAll(async () => {
+      await app?.close()
+      await kit.close()
+    })
+
+    it(`the gate was built for the ${runtime} runtime`, async () => {
+      expect(await middlewareRuntime(dir)).toBe(runtime)
+    })
+
+    describe('shared adapter scenarios', () => {
+      for (const scenario of kit.scenarios) it(scenario.name, () => kit.run(scenario, app!.url))
+    })
+
+    it('public routes pass without a token and never see a client-sent identity header', async () => {
+      const response = await get('/public/ping', { [PRINCIPAL_HEADER]: await forgedHeader(kit, 'mallory') })
+      expect(response.status).toBe(200)
+      expect(await response.json()).toEqual({ public: true, sawPrincipalHeader: false })
+    })
+
+    it('the middleware forwards its own signed principal, bound to the token, without the token', async () => {
+      const token = await kit.main.sign({ sub: 'alice', tenant: 'acme' })
+      const response = await get('/forwarded', {
+        ...bearer(token),
+        [PRINCIPAL_HEADER]: await forgedHeader(kit, 'mallory'),
+      })
+      const { header } = (await response.json()) as { header: string }
+      for (const part of token.split('.')) expect(header).not.toContain(part)
+      const principal = await verifyPrincipal(header, { secret: SECRET, token })
+      expect(principal?.subject).toBe('alice')
+      expect(principal?.claims.tenant).toBe('acme')
+    })
+
+    it('a spoofed identity header without a token is refused by the middleware', async () => {
+      const response = await get('/protected', { [PRINCIPAL_HEADER]: await forgedHeader(kit, 'mallory') })
+      expect(response.status).toBe(401)
+      expect((await response.json()).code).toBe('ERR_TOKEN_MISSING')
+    })
+
+    it('the CVE-2025-29927 subrequest header does not skip the gate', async () => {
+      const subrequest = 'middleware:middleware:middleware:middleware:middleware'
+      const headers = {
+        'x-middleware-subrequest': subrequest,
+        [PRINCIPAL_HEADER]: await forgedHeader(kit, 'mallory'),
+      }
+      const response = await get('/protected', headers)
+      expect(response.status).toBe(401)
+    })
+
+    describe('a route the middleware does not cover (withAuth is the only gate)', () => {
+      it('refuses a forged identity header without a token', async () => {
+        const response = await get('/unguarded', { [PRINCIPAL_HEADER]: await forgedHeader(kit, 'mallory') })
+        expect(response.status).toBe(401)
+        expect((await response.json()).code).toBe('ERR_TOKEN_MISSING')
+      })
+
+      it('refuses a genuine-looking header signed with another secret, and verifies the token', async () => {
+        const expired = await kit.main.sign({ sub: 'alice', iat: 1_000, exp: 2_000 })
+        const headers = { ...bearer(expired), [PRINCIPAL_HEADER]: await forgedHeader(kit, 'alice', expired) }
+        const response = await get('/unguarded', headers)
+        expect(response.status).toBe(401)
+        expect((await response.json()).code).toBe('ERR_TOKEN_EXPIRED')
+      })
+
+      it('the token, not the header, decides who the caller is', async () => {
+        const bob = await kit.main.sign({ sub: 'bob', scope: 'read' })
+        const headers = { ...bearer(bob), [PRINCIPAL_HEADER]: await forgedHeader(kit, 'mallory', bob) }
+        const response = await get('/unguarded', headers)
+        expect(response.status).toBe(200)
+        expect((await response.json()).subject).toBe('bob')
+      })
+
+      it('a genuine header replayed without its token is not trusted', async () => {
+        const alice = await kit.main.sign({ sub: 'alice' })
+        const response = await get('/unguarded', {
+          [PRINCIPAL_HEADER]: await forgedHeader(kit, 'alice', alice, SECRET),
+        })
+        expect(response.status).toBe(401)
+      })
+    })
+
+    it('server components read the principal with auth()', async () => {
+      const token = await kit.main.sign({ sub: 'alice' })
+      expect(await (await get('/me', bearer(token))).text()).toContain('subject:alice')
+      const anonymous = await get('/me', { [PRINCIPAL_HEADER]: await forgedHeader(kit, 'mallory') })
+      expect(await anonymous.text()).toContain('anonymous')
+    })
+  })
+}
+
+// An identity header as an attacker would make it: any subject, signed with a secret of their
+// choosing (or, for replay checks, the real one), for a token of their choosing.
+async function forgedHeader(
+  kit: AdapterKit,
+  subject: string,
+  token = 'x.y.z',
+  secret?: string,
+): Promise<string> {
+  const principal: Principal = {
+    subject,
+    issuer: kit.main.issuer,
+    claims: {
+      sub: subject,
+      iss: kit.main.issuer,
+      aud: kit.main.audience,
+      exp: Math.floor(Date.now() / 1000) + 600,
+    },
+    header: { alg: 'RS256' },
+    token,
+    scopes: ['read', 'write'],
+    permissions: [],
+    groups: [],
+    roles: [],
+  }
+  return signPrincipal(principal, { secret: secret ?? 'attacker-secret-0123456789abcdef-01234567' })
+}
