@@ -45,7 +45,8 @@ export function mountIssuer(issuer: IssuerHandler, options: MountIssuerOptions =
       return fail(error)
     }
     issuer.handle(request).then(async (response) => {
-      if (response.status === 404 && fallthrough) {
+      // Passing on is safe only while the body is untouched: the next route may read it.
+      if (response.status === 404 && fallthrough && !req.readableDidRead) {
         await response.body?.cancel()
         return next()
       }

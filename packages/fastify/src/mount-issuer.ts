@@ -1,6 +1,6 @@
 /**
  * Mounts a Keygate issuer (`issuer.handle(Request) → Response`) in Fastify. Builds on
- * `toWebRequest` from `@keygate/core/http`; Fastify 5 sends a Web `Response` natively.
+ * `toWebRequest` from `@keygate/core/http`; the Web `Response` is sent by Fastify itself.
  */
 import { toWebRequest } from '@keygate/core/http'
 import type { FastifyPluginAsync, HTTPMethods } from 'fastify'
@@ -39,7 +39,11 @@ export function mountIssuer(issuer: IssuerHandler, options: MountIssuerOptions =
       async handler(request, reply) {
         const origin = `${request.protocol}://${request.host}`
         const body = request.body instanceof Uint8Array ? request.body : undefined
-        return reply.send(await issuer.handle(toWebRequest(request.raw, { origin, url: request.url, body })))
+        const response = await issuer.handle(toWebRequest(request.raw, { origin, url: request.url, body }))
+        // Unpacked by hand: Fastify's automatic HEAD route cannot take a `Response` payload.
+        reply.code(response.status)
+        for (const [name, value] of response.headers) reply.header(name, value)
+        return reply.send(response.body ?? undefined)
       },
     })
   }

@@ -10,12 +10,13 @@ describe('issuerRoutes', () => {
         return new Response(null, { status: 204 })
       },
     })
-    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const) {
+    for (const method of ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const) {
       const response = await routes[method](new Request('http://127.0.0.1/oauth/token', { method }))
       expect(response.status).toBe(204)
     }
     expect(seen).toEqual([
       'GET /oauth/token',
+      'HEAD /oauth/token',
       'POST /oauth/token',
       'PUT /oauth/token',
       'PATCH /oauth/token',

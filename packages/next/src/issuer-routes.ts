@@ -11,6 +11,7 @@ export interface FetchHandler {
 /** One route handler per HTTP method, as `route.ts` exports them. */
 export interface IssuerRoutes {
   GET: (request: Request) => Promise<Response>
+  HEAD: (request: Request) => Promise<Response>
   POST: (request: Request) => Promise<Response>
   PUT: (request: Request) => Promise<Response>
   PATCH: (request: Request) => Promise<Response>
@@ -22,10 +23,18 @@ export interface IssuerRoutes {
  * Route handlers that pass every request to `issuer.handle`, which answers 404/405 itself.
  *
  * @example
- * // app/[...issuer]/route.ts
- * export const { GET, POST } = issuerRoutes(issuer)
+ * // app/oauth/[...path]/route.ts, with createIssuer({ basePath: '/oauth', … })
+ * export const { GET, POST, DELETE } = issuerRoutes(issuer)
  */
 export function issuerRoutes(issuer: FetchHandler): IssuerRoutes {
   const handle = (request: Request) => issuer.handle(request)
-  return { GET: handle, POST: handle, PUT: handle, PATCH: handle, DELETE: handle, OPTIONS: handle }
+  return {
+    GET: handle,
+    HEAD: handle,
+    POST: handle,
+    PUT: handle,
+    PATCH: handle,
+    DELETE: handle,
+    OPTIONS: handle,
+  }
 }

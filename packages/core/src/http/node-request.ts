@@ -74,25 +74,31 @@ export function toWebRequest(request: NodeIncomingRequest, options: WebRequestOp
 }
 
 function limitedStream(source: AsyncIterable<Uint8Array | string>, limit: number): ReadableStream<Uint8Array> {
-  const iterator = source[Symbol.asyncIterator]()
+  // Created on the first read, and a high-water mark of 0: nothing is taken from the Node
+  // stream unless the handler reads the body, so a caller can still pass the request on.
+  let iterator: AsyncIterator<Uint8Array | string> | undefined
   let total = 0
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { value, done } = await iterator.next()
-      if (done) return controller.close()
-      const chunk = typeof value === 'string' ? encoder.encode(value) : value
-      total += chunk.byteLength
-      if (total > limit) {
-        controller.error(new InvalidRequestError('The request body is too large'))
-        await iterator.return?.()
-        return
-      }
-      controller.enqueue(chunk)
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        iterator ??= source[Symbol.asyncIterator]()
+        const { value, done } = await iterator.next()
+        if (done) return controller.close()
+        const chunk = typeof value === 'string' ? encoder.encode(value) : value
+        total += chunk.byteLength
+        if (total > limit) {
+          controller.error(new InvalidRequestError('The request body is too large'))
+          await iterator.return?.()
+          return
+        }
+        controller.enqueue(chunk)
+      },
+      async cancel() {
+        await iterator?.return?.()
+      },
     },
-    async cancel() {
-      await iterator.return?.()
-    },
-  })
+    { highWaterMark: 0 },
+  )
 }
 
 /**

@@ -1,5 +1,5 @@
 import { InvalidRequestError } from '../errors.js'
-import { base64urlEncode, utf8 } from './encoding.js'
+import { base64urlEncode, randomBytes, utf8 } from './encoding.js'
 import type { ActiveKey } from './key-ring.js'
 
 /**
@@ -58,7 +58,8 @@ export async function signAccessToken(
 ): Promise<{ token: string; jti: string; expiresAt: number; expiresIn: number }> {
   const iat = Math.floor(now / 1000)
   const expiresIn = Math.max(1, Math.floor(content.ttlMs / 1000))
-  const jti = crypto.randomUUID()
+  // 128 random bits make `jti` unique without coordination (RFC 7519 §4.1.7).
+  const jti = base64urlEncode(randomBytes(16))
   const payload: Record<string, unknown> = {
     ...content.claims,
     iss: content.issuer,
@@ -75,5 +76,10 @@ export async function signAccessToken(
   if (content.groups.length > 0) payload.groups = content.groups
   const signingInput = `${key.headerSegment}.${base64urlEncode(JSON.stringify(payload))}`
   const signature = await key.sign(utf8(signingInput))
-  return { token: `${signingInput}.${base64urlEncode(signature)}`, jti, expiresAt: (iat + expiresIn) * 1000, expiresIn }
+  return {
+    token: `${signingInput}.${base64urlEncode(signature)}`,
+    jti,
+    expiresAt: (iat + expiresIn) * 1000,
+    expiresIn,
+  }
 }

@@ -1,5 +1,5 @@
-import { InvalidClientError, InvalidRequestError } from '../errors.js'
 import { toMs } from '../duration.js'
+import { InvalidClientError, InvalidRequestError } from '../errors.js'
 import type { Clock, Duration } from '../types.js'
 import { API_KEY_PREFIX, generateCredential, parseCredential } from './credential-format.js'
 import { constantTimeEqual, sha256 } from './encoding.js'
@@ -9,9 +9,23 @@ import { checkAudience, checkObject, checkScopeList, checkText } from './validat
 
 /** `last_used_at` is written at most this often per key: one store write per minute, not per request. */
 const LAST_USED_RESOLUTION_MS = 60_000
+/**
+ * A verified key's record is reused this long, saving a store round trip per request for busy
+ * clients. Revocation through this process takes effect at once; through another process within
+ * this time. The key itself is still hashed and compared on every request.
+ */
+export const KEY_RECORD_CACHE_MS = 1_000
+/** Bound on cached records, so many distinct keys cannot grow memory without limit. */
+const KEY_RECORD_CACHE_MAX = 10_000
 
 /** Why a credential was refused; reported in `auth_failed` events, never to the client. */
-export type CredentialFailure = 'malformed' | 'unknown' | 'mismatch' | 'revoked' | 'expired' | 'client_id_mismatch'
+export type CredentialFailure =
+  | 'malformed'
+  | 'unknown'
+  | 'mismatch'
+  | 'revoked'
+  | 'expired'
+  | 'client_id_mismatch'
 
 /** An `InvalidClientError` that remembers why, for events and rate limiting. */
 export class CredentialRejected extends InvalidClientError {
@@ -69,6 +83,21 @@ export function createAPIKeyService(options: {
   emit: (event: IssuerEvent) => void
 }): APIKeyService {
   const { store, clock, emit } = options
+  const cache = new Map<string, { record: APIKeyRecord; until: number }>()
+
+  async function lookup(id: string): Promise<APIKeyRecord | undefined> {
+    const now = clock()
+    const hit = cache.get(id)
+    if (hit && now < hit.until) return hit.record
+    const record = await store.getAPIKey(id)
+    if (record) {
+      if (cache.size >= KEY_RECORD_CACHE_MAX) cache.delete(cache.keys().next().value as string)
+      cache.set(id, { record, until: now + KEY_RECORD_CACHE_MS })
+    } else {
+      cache.delete(id)
+    }
+    return record
+  }
 
   return {
     async create(input: CreateAPIKeyInput) {
@@ -100,6 +129,7 @@ export function createAPIKeyService(options: {
     async revoke(id) {
       if (typeof id !== 'string') return false
       const now = clock()
+      cache.delete(id)
       const record = await store.revokeAPIKey(id, now)
       if (!record) return false
       // Refresh tokens are also checked against their key on every use; revoking them too
@@ -127,7 +157,7 @@ export function createAPIKeyService(options: {
     async authenticate(key) {
       const id = parseCredential(API_KEY_PREFIX, key)?.id
       if (id === undefined) throw new CredentialRejected('malformed', null)
-      const record = await store.getAPIKey(id)
+      const record = await lookup(id)
       if (!record) throw new CredentialRejected('unknown', id)
       // SHA-256 is enough for a 256-bit random secret (no dictionary to attack); the comparison
       // is constant-time so response timing reveals nothing about the stored hash.

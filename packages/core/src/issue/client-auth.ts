@@ -13,6 +13,8 @@ const BASIC = /^basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i
 
 // RFC 6749 §2.3.1: client_id and client_secret are form-encoded before Basic encoding.
 function formDecode(value: string): string {
+  // Keys and ids are base62 with '_': nothing to decode in the common case.
+  if (!value.includes('%') && !value.includes('+')) return value
   try {
     return decodeURIComponent(value.replace(/\+/g, ' '))
   } catch {
@@ -27,7 +29,10 @@ function formDecode(value: string): string {
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
  */
-export function clientCredentials(request: Request, form: Map<string, string>): ClientCredentials | undefined {
+export function clientCredentials(
+  request: Request,
+  form: Map<string, string>,
+): ClientCredentials | undefined {
   const header = request.headers.get('authorization')
   const isBasic = header !== null && /^basic(\s|$)/i.test(header.trim())
   if (isBasic) {
@@ -45,7 +50,11 @@ export function clientCredentials(request: Request, form: Map<string, string>): 
     const colon = decoded.indexOf(':')
     if (colon < 0) throw new InvalidRequestError('The Basic credentials are malformed')
     const clientId = formDecode(decoded.slice(0, colon))
-    return { method: 'basic', clientId: clientId === '' ? undefined : clientId, secret: formDecode(decoded.slice(colon + 1)) }
+    return {
+      method: 'basic',
+      clientId: clientId === '' ? undefined : clientId,
+      secret: formDecode(decoded.slice(colon + 1)),
+    }
   }
   const secret = form.get('client_secret')
   // A bare client_id identifies a public client (RFC 6749 §2.1); Keygate has none, so it is

@@ -26,7 +26,11 @@ export interface IssuerContext {
   /** `max-age` of JWKS and metadata responses, in seconds. */
   jwksMaxAgeSeconds: number
   clientCredentialsGrant(client: APIKeyRecord, scope: string[] | undefined): Promise<TokenSet>
-  refreshGrant(token: string, scope: string[] | undefined, client: APIKeyRecord | undefined): Promise<TokenSet>
+  refreshGrant(
+    token: string,
+    scope: string[] | undefined,
+    client: APIKeyRecord | undefined,
+  ): Promise<TokenSet>
   /** Verifies an access token of this issuer against its own keys (no network); throws an `AuthError`. */
   verifyAccessToken(token: string): Promise<{ payload: Readonly<JWTClaims>; header: Readonly<JWTHeader> }>
 }

@@ -14,7 +14,7 @@ import type { IssuerContext } from './context.js'
 import { sha256 } from './encoding.js'
 import { createHandler } from './handler.js'
 import { createKeyRing, type SigningPolicy } from './key-ring.js'
-import { createMemoryRateLimiter } from './rate-limiter.js'
+import { createMemoryRateLimiter, type RateLimiter } from './rate-limiter.js'
 import { createRefreshTokenService } from './refresh-tokens.js'
 import { DEFAULT_MAX_BODY_BYTES } from './request-body.js'
 import { createSecretBox } from './secret-box.js'
@@ -91,7 +91,8 @@ export function createIssuer(options: IssuerOptions): Issuer {
   }
 
   const algorithm = options.signing?.algorithm ?? 'EdDSA'
-  if (!ALGORITHMS.includes(algorithm)) throw new ConfigurationError(`signing.algorithm must be one of ${ALGORITHMS.join(', ')}`)
+  if (!ALGORITHMS.includes(algorithm))
+    throw new ConfigurationError(`signing.algorithm must be one of ${ALGORITHMS.join(', ')}`)
   const policy: SigningPolicy = {
     algorithm,
     rotateEvery: positive(options.signing?.rotateEvery, DEFAULT_ROTATE_EVERY, 'signing.rotateEvery'),
@@ -104,18 +105,28 @@ export function createIssuer(options: IssuerOptions): Issuer {
     throw new ConfigurationError('signing.publishAhead must be shorter than signing.rotateEvery')
   }
   // A retired key must stay published until every token it signed has expired.
-  if (policy.retireAfter < accessTtl) throw new ConfigurationError('signing.retireAfter must be at least accessTokenTtl')
-  if (refreshTtl <= accessTtl) throw new ConfigurationError('refreshTokenTtl must be longer than accessTokenTtl')
+  if (policy.retireAfter < accessTtl)
+    throw new ConfigurationError('signing.retireAfter must be at least accessTokenTtl')
+  if (refreshTtl <= accessTtl)
+    throw new ConfigurationError('refreshTokenTtl must be longer than accessTokenTtl')
   const jwksMaxAge =
     options.jwksMaxAge === undefined
       ? Math.min(MAX_JWKS_MAX_AGE_MS, policy.publishAhead / 2)
       : toMs(options.jwksMaxAge, 'jwksMaxAge')
   // A verifier holding a JWKS for max-age must learn of a new key before that key signs.
-  if (jwksMaxAge >= policy.publishAhead) throw new ConfigurationError('jwksMaxAge must be shorter than signing.publishAhead')
+  if (jwksMaxAge >= policy.publishAhead)
+    throw new ConfigurationError('jwksMaxAge must be shorter than signing.publishAhead')
   const rotation = options.refreshRotation?.enabled !== false
-  const graceMs = toMs(options.refreshRotation?.graceWindow ?? DEFAULT_REFRESH_GRACE, 'refreshRotation.graceWindow')
-  if (graceMs >= refreshTtl) throw new ConfigurationError('refreshRotation.graceWindow must be shorter than refreshTokenTtl')
-  if (options.adminToken !== undefined && (typeof options.adminToken !== 'string' || options.adminToken.length < MIN_ADMIN_TOKEN_LENGTH)) {
+  const graceMs = toMs(
+    options.refreshRotation?.graceWindow ?? DEFAULT_REFRESH_GRACE,
+    'refreshRotation.graceWindow',
+  )
+  if (graceMs >= refreshTtl)
+    throw new ConfigurationError('refreshRotation.graceWindow must be shorter than refreshTokenTtl')
+  if (
+    options.adminToken !== undefined &&
+    (typeof options.adminToken !== 'string' || options.adminToken.length < MIN_ADMIN_TOKEN_LENGTH)
+  ) {
     throw new ConfigurationError(`adminToken must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters`)
   }
   const basePath = options.basePath ?? ''
@@ -123,11 +134,13 @@ export function createIssuer(options: IssuerOptions): Issuer {
     throw new ConfigurationError("basePath must be '' or start with '/' and not end with '/'")
   }
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
-  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) throw new ConfigurationError('maxBodyBytes must be a positive integer')
-  let limiter
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0)
+    throw new ConfigurationError('maxBodyBytes must be a positive integer')
+  let limiter: RateLimiter | undefined
   if (options.rateLimit !== false) {
     const maxFailures = options.rateLimit?.maxFailures ?? DEFAULT_MAX_FAILURES
-    if (!Number.isInteger(maxFailures) || maxFailures <= 0) throw new ConfigurationError('rateLimit.maxFailures must be a positive integer')
+    if (!Number.isInteger(maxFailures) || maxFailures <= 0)
+      throw new ConfigurationError('rateLimit.maxFailures must be a positive integer')
     limiter =
       options.rateLimit?.limiter ??
       createMemoryRateLimiter({
@@ -150,9 +163,12 @@ export function createIssuer(options: IssuerOptions): Issuer {
   const apiKeys = createAPIKeyService({ store, clock, emit })
   const refreshTokens = createRefreshTokenService({ store, box, clock, ttlMs: refreshTtl, graceMs, emit })
   let adminTokenHash: string | undefined
-  const adminReady = options.adminToken === undefined ? undefined : sha256(options.adminToken).then((h) => {
-    adminTokenHash = h
-  })
+  const adminReady =
+    options.adminToken === undefined
+      ? undefined
+      : sha256(options.adminToken).then((h) => {
+          adminTokenHash = h
+        })
 
   const source: JWKSSource = {
     async getKey(selector) {
@@ -187,7 +203,10 @@ export function createIssuer(options: IssuerOptions): Issuer {
     return { ...signed, kid: key.kid }
   }
 
-  const clientCredentialsGrant = async (client: APIKeyRecord, scope: string[] | undefined): Promise<TokenSet> => {
+  const clientCredentialsGrant = async (
+    client: APIKeyRecord,
+    scope: string[] | undefined,
+  ): Promise<TokenSet> => {
     const permissions = scope ?? client.permissions
     if (scope && !scope.every((s) => client.permissions.includes(s))) {
       throw new InvalidScopeError('The requested scope exceeds what the API key grants')
@@ -242,13 +261,15 @@ export function createIssuer(options: IssuerOptions): Issuer {
     client: APIKeyRecord | undefined,
   ): Promise<TokenSet> => {
     const record = await refreshTokens.verify(token)
-    if (client && record.apiKeyId !== client.id) throw new InvalidGrantError('The refresh token was not issued to this client')
+    if (client && record.apiKeyId !== client.id)
+      throw new InvalidGrantError('The refresh token was not issued to this client')
     let permissions = record.permissions
     if (record.apiKeyId !== null) {
       // Bound to its API key: a revoked or expired key ends the chain, and a key whose
       // permissions shrank cannot hand out the old ones through a refresh.
       const key = await apiKeys.active(record.apiKeyId)
-      if (!key || key.subject !== record.subject) throw new InvalidGrantError('The API key of this refresh token is no longer valid')
+      if (!key || key.subject !== record.subject)
+        throw new InvalidGrantError('The API key of this refresh token is no longer valid')
       permissions = intersect(record.permissions, key.permissions)
     }
     if (scope && !scope.every((s) => permissions.includes(s))) {
@@ -337,11 +358,31 @@ export function createIssuer(options: IssuerOptions): Issuer {
         }
       }
       const clientId = input.clientId === undefined ? null : checkText(input.clientId, 'clientId')
-      const refreshData = typeof input.refresh === 'object' && input.refresh !== null ? checkObject(input.refresh.data, 'refresh.data') : null
+      const refreshData =
+        typeof input.refresh === 'object' && input.refresh !== null
+          ? checkObject(input.refresh.data, 'refresh.data')
+          : null
       const [access, refresh] = await Promise.all([
-        issueAccessToken({ issuer, subject, audience: tokenAudience, permissions, groups, claims, clientId, ttlMs }),
+        issueAccessToken({
+          issuer,
+          subject,
+          audience: tokenAudience,
+          permissions,
+          groups,
+          claims,
+          clientId,
+          ttlMs,
+        }),
         input.refresh
-          ? refreshTokens.issue({ apiKeyId: null, subject, permissions, groups, audience: tokenAudience, claims, data: refreshData })
+          ? refreshTokens.issue({
+              apiKeyId: null,
+              subject,
+              permissions,
+              groups,
+              audience: tokenAudience,
+              claims,
+              data: refreshData,
+            })
           : undefined,
       ])
       emit({
@@ -370,7 +411,8 @@ export function createIssuer(options: IssuerOptions): Issuer {
       get: (id) => apiKeys.get(id),
     },
     async refresh(refreshToken, refreshOptions = {}) {
-      const scope = refreshOptions.scope === undefined ? undefined : checkScopeList(refreshOptions.scope, 'scope')
+      const scope =
+        refreshOptions.scope === undefined ? undefined : checkScopeList(refreshOptions.scope, 'scope')
       return refreshGrant(refreshToken, scope, undefined)
     },
     async revokeRefreshToken(refreshToken) {

@@ -48,7 +48,9 @@ export function generateId(): string {
 export function parseCredential(prefix: string, value: string): { id: string } | undefined {
   let pattern = PATTERNS.get(prefix)
   if (!pattern) {
-    pattern = new RegExp(`^${prefix}_([0-9A-Za-z]{${ID_LENGTH}})_[0-9A-Za-z]{${SECRET_LENGTH}}([0-9A-Za-z]{${CHECKSUM_LENGTH}})$`)
+    pattern = new RegExp(
+      `^${prefix}_([0-9A-Za-z]{${ID_LENGTH}})_[0-9A-Za-z]{${SECRET_LENGTH}}([0-9A-Za-z]{${CHECKSUM_LENGTH}})$`,
+    )
     PATTERNS.set(prefix, pattern)
   }
   const match = pattern.exec(value)

@@ -92,7 +92,10 @@ export function uintToBase62(value: number, width: number): string {
 
 let crcTable: Uint32Array | undefined
 
-/** CRC-32 (IEEE 802.3) of a string's UTF-8 bytes: a typo check, not a security measure. */
+/**
+ * CRC-32 (IEEE 802.3) of a string's UTF-8 bytes: a typo check, not a security measure. ASCII
+ * input (every credential) is read straight from the string, without an encoding pass.
+ */
 export function crc32(value: string): number {
   if (!crcTable) {
     crcTable = new Uint32Array(256)
@@ -102,14 +105,21 @@ export function crc32(value: string): number {
       crcTable[n] = c >>> 0
     }
   }
-  const bytes = utf8(value)
   let crc = 0xffffffff
-  for (let i = 0; i < bytes.length; i++) crc = crcTable[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8)
+  let ascii = true
+  for (let i = 0; i < value.length && ascii; i++) ascii = value.charCodeAt(i) < 0x80
+  if (ascii) {
+    for (let i = 0; i < value.length; i++) crc = crcTable[(crc ^ value.charCodeAt(i)) & 0xff]! ^ (crc >>> 8)
+  } else {
+    const bytes = utf8(value)
+    for (let i = 0; i < bytes.length; i++) crc = crcTable[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8)
+  }
   return (crc ^ 0xffffffff) >>> 0
 }
 
 /** SHA-256 of a string, base64url-encoded: how API keys, refresh tokens and the admin token are stored. */
 export async function sha256(value: string): Promise<string> {
+  if (nodeCrypto?.hash) return nodeCrypto.hash('sha256', value, 'base64url')
   if (nodeCrypto) return base64urlEncode(nodeCrypto.createHash('sha256').update(value).digest())
   return base64urlEncode(new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(value))))
 }

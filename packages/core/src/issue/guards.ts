@@ -31,7 +31,13 @@ async function refuseIfLimited(ctx: IssuerContext, keyId: string | undefined, ad
   }
 }
 
-async function recordFailure(ctx: IssuerContext, route: string, reason: string, keyId: string | null, address: string | undefined) {
+async function recordFailure(
+  ctx: IssuerContext,
+  route: string,
+  reason: string,
+  keyId: string | null,
+  address: string | undefined,
+) {
   ctx.emit({ type: 'auth_failed', route, reason, keyId, address: address ?? null, at: ctx.clock() })
   if (!ctx.limiter) return
   if (keyId !== null) await ctx.limiter.fail(`key:${keyId}`)
@@ -58,7 +64,8 @@ export async function authenticateClient(
     }
     return await ctx.apiKeys.authenticate(credentials.secret)
   } catch (error) {
-    if (error instanceof CredentialRejected) await recordFailure(ctx, route, error.reason, error.keyId, address)
+    if (error instanceof CredentialRejected)
+      await recordFailure(ctx, route, error.reason, error.keyId, address)
     throw error
   }
 }

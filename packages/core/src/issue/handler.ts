@@ -50,7 +50,8 @@ export function createHandler(ctx: IssuerContext): (request: Request) => Promise
     try {
       let path = pathOf(request.url)
       if (ctx.basePath !== '') {
-        if (path !== ctx.basePath && !path.startsWith(`${ctx.basePath}/`)) throw new NotFoundError('No such route')
+        if (path !== ctx.basePath && !path.startsWith(`${ctx.basePath}/`))
+          throw new NotFoundError('No such route')
         path = path.slice(ctx.basePath.length)
       }
       // The decision endpoint takes every method: the proxy forwards the original one.

@@ -1,6 +1,9 @@
 export { createIssuer } from './create-issuer.js'
 export { API_KEY_PREFIX, REFRESH_TOKEN_PREFIX } from './credential-format.js'
-export { PERMISSIONS_HEADER as DECIDE_PERMISSIONS_HEADER, SUBJECT_HEADER as DECIDE_SUBJECT_HEADER } from './decide-endpoint.js'
+export {
+  PERMISSIONS_HEADER as DECIDE_PERMISSIONS_HEADER,
+  SUBJECT_HEADER as DECIDE_SUBJECT_HEADER,
+} from './decide-endpoint.js'
 export { createMemoryIssuerStore, type MemoryIssuerStore } from './memory-store.js'
 export { createMemoryRateLimiter, type MemoryRateLimiterOptions, type RateLimiter } from './rate-limiter.js'
 export type {

@@ -1,5 +1,5 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose'
-import { KeysUnavailableError } from '../errors.js'
+import { AuthError, KeysUnavailableError } from '../errors.js'
 import type { Clock, JWK } from '../types.js'
 import { base64urlEncode } from './encoding.js'
 import type { SecretBox } from './secret-box.js'
@@ -118,7 +118,8 @@ function nextStepAt(keys: readonly SigningKeyRecord[], policy: SigningPolicy): n
     const dueAt = (current.activatedAt ?? current.createdAt) + policy.rotateEvery
     at = next ? Math.max(dueAt, next.createdAt + policy.publishAhead) : dueAt - policy.publishAhead
   }
-  for (const k of keys) if (k.state === 'retired' && k.retiredAt !== null) at = Math.min(at, k.retiredAt + policy.retireAfter)
+  for (const k of keys)
+    if (k.state === 'retired' && k.retiredAt !== null) at = Math.min(at, k.retiredAt + policy.retireAfter)
   return at
 }
 
@@ -172,7 +173,9 @@ export function createKeyRing(options: {
     let signer = signers.get(record.id)
     if (!signer) {
       signer = (async () => {
-        const privateJwk = JSON.parse(await box.open(record.sealedPrivateKey, `signing-key:${record.id}`)) as JWK
+        const privateJwk = JSON.parse(
+          await box.open(record.sealedPrivateKey, `signing-key:${record.id}`),
+        ) as JWK
         const header = { alg: record.algorithm, kid: record.id, typ: JWT_TYPE }
         return {
           kid: record.id,
@@ -193,8 +196,10 @@ export function createKeyRing(options: {
     for (const k of changes.put ?? []) {
       const was = old.get(k.id)
       if (!was) emit({ type: 'signing_key_published', kid: k.id, algorithm: k.algorithm, at })
-      if (k.state === 'current' && was?.state !== 'current') emit({ type: 'signing_key_activated', kid: k.id, at })
-      if (k.state === 'retired' && was?.state !== 'retired') emit({ type: 'signing_key_retired', kid: k.id, at })
+      if (k.state === 'current' && was?.state !== 'current')
+        emit({ type: 'signing_key_activated', kid: k.id, at })
+      if (k.state === 'retired' && was?.state !== 'retired')
+        emit({ type: 'signing_key_retired', kid: k.id, at })
     }
     for (const id of changes.delete ?? []) emit({ type: 'signing_key_removed', kid: id, at })
   }
@@ -233,7 +238,9 @@ export function createKeyRing(options: {
         // Keep serving from the cached ring while the store is unreachable; retry soon.
         checkAt = clock() + SYNC_RETRY_MS
         if (!keys || !activeKey) {
-          throw error instanceof KeysUnavailableError
+          // Keygate's own errors (a key that cannot be decrypted is a ConfigurationError) keep
+          // their meaning; anything else is the store failing: 503, retry soon.
+          throw AuthError.is(error)
             ? error
             : new KeysUnavailableError('The signing keys could not be loaded', 1, { cause: error })
         }

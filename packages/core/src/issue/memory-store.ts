@@ -16,9 +16,15 @@ export interface MemoryIssuerStore extends IssuerStore {
 
 // Records are copied in and out so callers never share mutable state with the store — the
 // same isolation a database gives, which keeps tests of the issuer honest. Records are plain
-// JSON by contract (a SQL store keeps them as columns and JSON), and a JSON round trip is several
-// times cheaper than `structuredClone` on Node.
-const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T
+// JSON by contract (a SQL store keeps them as columns and JSON), so a plain recursive copy does;
+// it is several times cheaper than `structuredClone` on Node.
+function copy<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value
+  if (Array.isArray(value)) return value.map(copy) as T
+  const out: Record<string, unknown> = {}
+  for (const name in value) out[name] = copy((value as Record<string, unknown>)[name])
+  return out as T
+}
 
 /**
  * An `IssuerStore` in process memory: for tests, development and single-process deployments

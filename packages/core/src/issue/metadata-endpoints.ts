@@ -45,6 +45,9 @@ export function metadataEndpoint(ctx: IssuerContext, request: Request): Response
   }
   return new Response(request.method === 'HEAD' ? null : JSON.stringify(body), {
     status: 200,
-    headers: { 'content-type': 'application/json', 'cache-control': `public, max-age=${ctx.jwksMaxAgeSeconds}` },
+    headers: {
+      'content-type': 'application/json',
+      'cache-control': `public, max-age=${ctx.jwksMaxAgeSeconds}`,
+    },
   })
 }

@@ -12,8 +12,13 @@ export interface NodeKeyObject {
 export type NodeSignKey = NodeKeyObject | { key: NodeKeyObject; dsaEncoding: 'ieee-p1363' }
 
 export interface NodeCrypto {
+  /** One-shot digest (Node ≥ 20.12): several times cheaper than `createHash` for short inputs. */
+  hash?(algorithm: string, data: string, outputEncoding: 'base64url'): string
   createHash(algorithm: string): { update(data: string | Uint8Array): { digest(): Uint8Array } }
-  createHmac(algorithm: string, key: Uint8Array): { update(data: string | Uint8Array): { digest(): Uint8Array } }
+  createHmac(
+    algorithm: string,
+    key: Uint8Array,
+  ): { update(data: string | Uint8Array): { digest(): Uint8Array } }
   createPrivateKey(input: { key: Record<string, unknown>; format: 'jwk' }): NodeKeyObject
   createPublicKey(input: { key: Record<string, unknown>; format: 'jwk' }): NodeKeyObject
   sign(algorithm: string | null, data: Uint8Array, key: NodeSignKey): Uint8Array

@@ -1,9 +1,17 @@
-import { InvalidClientError, InvalidGrantError, InvalidRequestError, UnsupportedGrantTypeError } from '../errors.js'
+import {
+  InvalidClientError,
+  InvalidGrantError,
+  InvalidRequestError,
+  UnsupportedGrantTypeError,
+} from '../errors.js'
 import { type ClientCredentials, clientCredentials } from './client-auth.js'
 import type { IssuerContext } from './context.js'
+import { REFRESH_TOKEN_PREFIX } from './credential-format.js'
 import { authenticateAdmin, authenticateClient } from './guards.js'
 import { readForm } from './request-body.js'
 import { errorResponse, jsonNoStore } from './responses.js'
+import type { RefreshTokenRecord } from './store.js'
+import type { TokenSet } from './types.js'
 import { parseScope } from './validation.js'
 
 /**
@@ -21,7 +29,7 @@ export async function tokenEndpoint(ctx: IssuerContext, request: Request): Promi
     if (grantType === undefined || grantType === '') throw new InvalidRequestError('grant_type is required')
     const scopeParam = form.get('scope')
     const scope = scopeParam === undefined ? undefined : parseScope(scopeParam)
-    let tokens
+    let tokens: TokenSet
     if (grantType === 'client_credentials') {
       if (!credentials) throw new InvalidClientError('Client authentication is required')
       const client = await authenticateClient(ctx, request, credentials, 'token')
@@ -64,11 +72,12 @@ export async function revokeEndpoint(ctx: IssuerContext, request: Request): Prom
     const token = form.get('token')
     if (!token) throw new InvalidRequestError('token is required')
     const client = credentials ? await authenticateClient(ctx, request, credentials, 'revoke') : undefined
-    let record
+    let record: RefreshTokenRecord
     try {
       record = await ctx.refreshTokens.verify(token)
     } catch (error) {
-      if (error instanceof InvalidGrantError) return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } })
+      if (error instanceof InvalidGrantError)
+        return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } })
       throw error
     }
     if (record.apiKeyId !== null) {
@@ -112,8 +121,8 @@ export async function introspectEndpoint(ctx: IssuerContext, request: Request): 
 }
 
 async function introspect(ctx: IssuerContext, token: string): Promise<Record<string, unknown>> {
-  if (token.startsWith('kgr_')) {
-    let record
+  if (token.startsWith(`${REFRESH_TOKEN_PREFIX}_`)) {
+    let record: RefreshTokenRecord
     try {
       record = await ctx.refreshTokens.verify(token)
     } catch {

@@ -1,6 +1,12 @@
 import { InvalidGrantError } from '../errors.js'
 import type { Clock } from '../types.js'
-import { formatCredential, generateId, parseCredential, REFRESH_TOKEN_PREFIX, SECRET_LENGTH } from './credential-format.js'
+import {
+  formatCredential,
+  generateId,
+  parseCredential,
+  REFRESH_TOKEN_PREFIX,
+  SECRET_LENGTH,
+} from './credential-format.js'
 import { bytesToBase62, constantTimeEqual, randomBase62, sha256 } from './encoding.js'
 import type { SecretBox } from './secret-box.js'
 import type { IssuerStore, RefreshTokenRecord } from './store.js'
@@ -24,7 +30,9 @@ export interface RefreshTokenService {
    * Rotation: consumes `record` and returns its successor — the same successor again when the
    * predecessor is replayed within the grace window; after it, revokes the family and throws.
    */
-  rotate(record: RefreshTokenRecord): Promise<{ token: string; record: RefreshTokenRecord; replayed: boolean }>
+  rotate(
+    record: RefreshTokenRecord,
+  ): Promise<{ token: string; record: RefreshTokenRecord; replayed: boolean }>
   /** Revokes the family of a valid token; anything else is ignored (RFC 7009 §2.2). */
   revoke(record: RefreshTokenRecord): Promise<void>
 }
@@ -49,12 +57,21 @@ export function createRefreshTokenService(options: {
   async function successorToken(predecessorId: string, successorId: string): Promise<string> {
     let secret = ''
     for (let block = 0; secret.length < SECRET_LENGTH; block++) {
-      secret += bytesToBase62(await box.mac('refresh-successor', `${predecessorId}:${block}`), SECRET_LENGTH - secret.length)
+      secret += bytesToBase62(
+        await box.mac('refresh-successor', `${predecessorId}:${block}`),
+        SECRET_LENGTH - secret.length,
+      )
     }
     return formatCredential(REFRESH_TOKEN_PREFIX, successorId, secret)
   }
 
-  async function newRecord(id: string, token: string, grant: RefreshGrant, familyId: string | null, now: number) {
+  async function newRecord(
+    id: string,
+    token: string,
+    grant: RefreshGrant,
+    familyId: string | null,
+    now: number,
+  ) {
     const record: RefreshTokenRecord = {
       apiKeyId: grant.apiKeyId,
       subject: grant.subject,
@@ -107,10 +124,18 @@ export function createRefreshTokenService(options: {
         if (!current || current.revokedAt !== null) throw invalid()
       }
       const now = clock()
-      if (current.consumedAt !== null && current.successorId !== null && now - current.consumedAt <= graceMs) {
+      if (
+        current.consumedAt !== null &&
+        current.successorId !== null &&
+        now - current.consumedAt <= graceMs
+      ) {
         const successor = await store.getRefreshToken(current.successorId)
         if (successor && successor.revokedAt === null && now < successor.expiresAt) {
-          return { token: await successorToken(current.id, current.successorId), record: successor, replayed: true }
+          return {
+            token: await successorToken(current.id, current.successorId),
+            record: successor,
+            replayed: true,
+          }
         }
       }
       // Reuse of a rotated token after the grace window: the token has leaked, or the client is

@@ -20,7 +20,8 @@ function mediaType(request: Request): string {
 /** Reads the body as UTF-8 text, refusing more than `maxBytes`. */
 export async function readText(request: Request, maxBytes: number): Promise<string> {
   const declared = request.headers.get('content-length')
-  if (declared !== null && Number(declared) > maxBytes) throw new InvalidRequestError('The request body is too large')
+  if (declared !== null && Number(declared) > maxBytes)
+    throw new InvalidRequestError('The request body is too large')
   if (!request.body) return ''
   const reader = request.body.getReader()
   const chunks: Uint8Array[] = []
@@ -71,7 +72,8 @@ export async function readForm(request: Request, maxBytes: number): Promise<Map<
   const form = new Map<string, string>()
   for (const [name, value] of new URLSearchParams(text)) {
     if (name === '') throw new InvalidRequestError('The form has a parameter without a name')
-    if (form.has(name)) throw new InvalidRequestError(`The parameter "${name.slice(0, 40)}" was sent more than once`)
+    if (form.has(name))
+      throw new InvalidRequestError(`The parameter "${name.slice(0, 40)}" was sent more than once`)
     form.set(name, value)
   }
   return form

@@ -28,7 +28,9 @@ export function errorResponse(error: unknown, style: ErrorStyle = {}): Response 
   const { status, headers, body } = httpError(error, { challenge: false })
   if (status === 401 && style.bearer) {
     headers['www-authenticate'] =
-      error instanceof InvalidClientError ? 'Bearer realm="keygate", error="invalid_token"' : 'Bearer realm="keygate"'
+      error instanceof InvalidClientError
+        ? 'Bearer realm="keygate", error="invalid_token"'
+        : 'Bearer realm="keygate"'
   } else if (error instanceof InvalidClientError && style.basic) {
     headers['www-authenticate'] = 'Basic realm="keygate", charset="UTF-8"'
   }

@@ -49,7 +49,8 @@ export function createSecretBox(secret: string | Uint8Array): SecretBox {
     }
     return key
   }
-  const aes = () => derive('keygate/aes-gcm/at-rest', { name: 'AES-GCM', length: 256 }, ['encrypt', 'decrypt'])
+  const aes = () =>
+    derive('keygate/aes-gcm/at-rest', { name: 'AES-GCM', length: 256 }, ['encrypt', 'decrypt'])
 
   return {
     async seal(plaintext, context) {
@@ -75,13 +76,18 @@ export function createSecretBox(secret: string | Uint8Array): SecretBox {
         return new TextDecoder().decode(plaintext)
       } catch (error) {
         // Wrong encryptionKey, or a tampered/moved row: a deployment problem, not a client's.
-        throw new ConfigurationError('A signing key in the issuer store cannot be decrypted with this encryptionKey', {
-          cause: error,
-        })
+        throw new ConfigurationError(
+          'A signing key in the issuer store cannot be decrypted with this encryptionKey',
+          {
+            cause: error,
+          },
+        )
       }
     },
     async mac(purpose, data) {
-      const key = await derive(`keygate/hmac/${purpose}`, { name: 'HMAC', hash: 'SHA-256', length: 256 }, ['sign'])
+      const key = await derive(`keygate/hmac/${purpose}`, { name: 'HMAC', hash: 'SHA-256', length: 256 }, [
+        'sign',
+      ])
       return new Uint8Array(await crypto.subtle.sign('HMAC', key, utf8(data)))
     },
   }

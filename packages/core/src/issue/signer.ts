@@ -9,11 +9,11 @@ export type SignFunction = (signingInput: Uint8Array) => Promise<Uint8Array>
 const NODE_DIGEST: Record<SigningAlgorithm, string | null> = { EdDSA: null, ES256: 'sha256', RS256: 'sha256' }
 
 /**
- * Where Node signs: Ed25519 costs ~30 µs on the event loop but twice that in CPU when sent to the
- * thread pool, so it stays synchronous; ECDSA and RSA (~40 µs / ~300 µs) go to the thread pool so
- * the event loop keeps serving requests meanwhile.
+ * Where Node signs. Ed25519 and P-256 take ~30–40 µs, less than handing the job to libuv's thread
+ * pool and back costs in CPU (measured by bench/issuer.mjs), so they sign on the event loop. An
+ * RSA-2048 signature takes ~300 µs and would stall every other request: it goes to the pool.
  */
-const NODE_ASYNC: Record<SigningAlgorithm, boolean> = { EdDSA: false, ES256: true, RS256: true }
+const NODE_ASYNC: Record<SigningAlgorithm, boolean> = { EdDSA: false, ES256: false, RS256: true }
 
 const WEB_PARAMS: Record<SigningAlgorithm, AlgorithmIdentifier | EcdsaParams> = {
   EdDSA: { name: 'Ed25519' },
@@ -26,16 +26,21 @@ const WEB_PARAMS: Record<SigningAlgorithm, AlgorithmIdentifier | EcdsaParams> = 
  * becomes a `KeyObject` signed with `node:crypto` (see `NODE_ASYNC` for which algorithms use the
  * thread pool); elsewhere it is a WebCrypto `CryptoKey` (imported by jose) and `crypto.subtle.sign`.
  */
-export async function createSigner(algorithm: SigningAlgorithm, privateJwk: JWK): Promise<SignFunction> {
-  if (nodeCrypto) {
-    const node: NodeCrypto = nodeCrypto
+export async function createSigner(
+  algorithm: SigningAlgorithm,
+  privateJwk: JWK,
+  node: NodeCrypto | undefined = nodeCrypto,
+): Promise<SignFunction> {
+  if (node) {
     const keyObject = node.createPrivateKey({ key: privateJwk, format: 'jwk' })
     const key = algorithm === 'ES256' ? { key: keyObject, dsaEncoding: 'ieee-p1363' as const } : keyObject
     const digest = NODE_DIGEST[algorithm]
     if (!NODE_ASYNC[algorithm]) return async (signingInput) => node.sign(digest, signingInput, key)
     return (signingInput) =>
       new Promise((resolve, reject) => {
-        node.sign(digest, signingInput, key, (error, signature) => (error ? reject(error) : resolve(signature)))
+        node.sign(digest, signingInput, key, (error, signature) =>
+          error ? reject(error) : resolve(signature),
+        )
       })
   }
   const cryptoKey = await importJWK(privateJwk, algorithm)

@@ -58,8 +58,16 @@ export function basic(id: string, key: string): string {
 }
 
 /** Decodes a JWT's payload and header without verifying (tests only). */
-export function decodeJWT(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
+export function decodeJWT(token: string): {
+  header: Record<string, unknown>
+  payload: Record<string, unknown>
+} {
   const [h, p] = token.split('.')
-  const json = (s: string) => JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))))
+  const json = (s: string) =>
+    JSON.parse(
+      new TextDecoder().decode(
+        Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)),
+      ),
+    )
   return { header: json(h!), payload: json(p!) }
 }

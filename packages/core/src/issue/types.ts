@@ -1,5 +1,5 @@
-import type { Clock, Duration, JWKS } from '../types.js'
 import type { JWKSSource } from '../jwks/types.js'
+import type { Clock, Duration, JWKS } from '../types.js'
 import type { RateLimiter } from './rate-limiter.js'
 import type { IssuerStore, SigningAlgorithm } from './store.js'
 
@@ -166,10 +166,31 @@ export type IssuerEvent =
       refreshTokenId: string | null
       at: number
     }
-  | { type: 'refresh_reuse'; tokenId: string; familyId: string; subject: string; keyId: string | null; at: number }
+  | {
+      type: 'refresh_reuse'
+      tokenId: string
+      familyId: string
+      subject: string
+      keyId: string | null
+      at: number
+    }
   | { type: 'refresh_revoked'; tokenId: string; familyId: string; at: number }
-  | { type: 'auth_failed'; route: string; reason: string; keyId: string | null; address: string | null; at: number }
-  | { type: 'rate_limited'; scope: 'key' | 'address'; keyId: string | null; address: string | null; retryAfter: number; at: number }
+  | {
+      type: 'auth_failed'
+      route: string
+      reason: string
+      keyId: string | null
+      address: string | null
+      at: number
+    }
+  | {
+      type: 'rate_limited'
+      scope: 'key' | 'address'
+      keyId: string | null
+      address: string | null
+      retryAfter: number
+      at: number
+    }
   | { type: 'signing_key_published'; kid: string; algorithm: SigningAlgorithm; at: number }
   | { type: 'signing_key_activated'; kid: string; at: number }
   | { type: 'signing_key_retired'; kid: string; at: number }
@@ -199,4 +220,3 @@ export interface Issuer {
   /** Serves every route (see the README's routes table). Never throws; never 500 for a client's mistake. */
   handle(request: Request): Promise<Response>
 }
-

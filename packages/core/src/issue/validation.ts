@@ -8,6 +8,7 @@ import { InvalidRequestError } from '../errors.js'
 // RFC 6749 §3.3: scope-token = 1*NQCHAR, NQCHAR = %x21 / %x23-5B / %x5D-7E.
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/
 // Printable text without control characters, for subjects, names and audiences.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const TEXT = /^[^\x00-\x1F\x7F]+$/
 /** Bound on list sizes so that a token stays well below common header limits (8 KiB). */
 const MAX_LIST = 256
@@ -15,7 +16,9 @@ const MAX_TEXT = 512
 
 export function checkText(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT || !TEXT.test(value)) {
-    throw new InvalidRequestError(`${field} must be a non-empty string of at most ${MAX_TEXT} printable characters`)
+    throw new InvalidRequestError(
+      `${field} must be a non-empty string of at most ${MAX_TEXT} printable characters`,
+    )
   }
   return value
 }
@@ -28,7 +31,9 @@ export function checkScopeList(value: unknown, field: string): string[] {
   }
   for (const item of value) {
     if (typeof item !== 'string' || item.length > MAX_TEXT || !SCOPE_TOKEN.test(item)) {
-      throw new InvalidRequestError(`${field} entries must be scope tokens (no spaces, quotes or backslashes)`)
+      throw new InvalidRequestError(
+        `${field} entries must be scope tokens (no spaces, quotes or backslashes)`,
+      )
     }
   }
   return [...new Set(value as string[])]
@@ -46,7 +51,8 @@ export function checkAudience(value: unknown, field = 'audience'): string[] {
 /** A JSON object (not null, not an array). */
 export function checkObject(value: unknown, field: string): Record<string, unknown> {
   if (value === undefined || value === null) return {}
-  if (typeof value !== 'object' || Array.isArray(value)) throw new InvalidRequestError(`${field} must be an object`)
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new InvalidRequestError(`${field} must be an object`)
   return value as Record<string, unknown>
 }
 

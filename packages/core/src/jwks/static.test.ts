@@ -86,6 +86,8 @@ describe('createStaticJWKS', async () => {
     ['a private key', { keys: [{ ...ec, d: 'secret' }] }],
     ['a symmetric key', { kty: 'oct', k: 'c2VjcmV0' }],
   ])('rejects %s at construction', (_name, value) => {
-    expect(() => createStaticJWKS(value as never)).toThrow(expect.objectContaining({ code: 'ERR_CONFIGURATION' }))
+    expect(() => createStaticJWKS(value as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
+    )
   })
 })

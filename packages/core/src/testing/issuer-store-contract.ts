@@ -18,13 +18,18 @@ function check(condition: boolean, message: string): asserts condition {
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, inner: unknown) =>
     inner && typeof inner === 'object' && !Array.isArray(inner)
-      ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      ? Object.fromEntries(
+          Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)),
+        )
       : inner,
   )
 }
 
 function same(actual: unknown, expected: unknown, what: string) {
-  check(canonical(actual) === canonical(expected), `${what}: expected ${canonical(expected)}, got ${canonical(actual)}`)
+  check(
+    canonical(actual) === canonical(expected),
+    `${what}: expected ${canonical(expected)}, got ${canonical(actual)}`,
+  )
 }
 
 const rid = (tag: string) => `${tag}${Math.random().toString(36).slice(2, 12)}${Date.now().toString(36)}`
@@ -34,7 +39,14 @@ function signingKey(id: string, state: SigningKeyRecord['state'], createdAt = T0
     id,
     algorithm: 'EdDSA',
     state,
-    publicJwk: { kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: id, alg: 'EdDSA', use: 'sig' },
+    publicJwk: {
+      kty: 'OKP',
+      crv: 'Ed25519',
+      x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo',
+      kid: id,
+      alg: 'EdDSA',
+      use: 'sig',
+    },
     sealedPrivateKey: `v1.iv.${id}`,
     createdAt,
     activatedAt: state === 'current' ? createdAt : null,
@@ -99,50 +111,86 @@ async function rejects(promise: Promise<unknown>, what: string) {
  * @example
  * for (const c of issuerStoreContract(() => createMemoryIssuerStore())) it(c.name, c.run)
  */
-export function issuerStoreContract(createStore: () => IssuerStore | Promise<IssuerStore>): IssuerStoreContractCase[] {
+export function issuerStoreContract(
+  createStore: () => IssuerStore | Promise<IssuerStore>,
+): IssuerStoreContractCase[] {
   const withStore = (name: string, body: (store: IssuerStore) => Promise<void>): IssuerStoreContractCase => ({
     name,
     run: async () => body(await createStore()),
   })
 
   return [
-    withStore('signing keys: an update at the current version applies and bumps the version', async (store) => {
-      const before = await store.getSigningKeys()
-      check(Number.isInteger(before.version), 'version is an integer')
-      const a = signingKey(rid('a'), 'current')
-      const b = signingKey(rid('b'), 'next')
-      check(await store.updateSigningKeys(before.version, { put: [a, b] }), 'update at the read version succeeds')
-      const after = await store.getSigningKeys()
-      check(after.version > before.version, 'version increases')
-      same(after.keys.find((k) => k.id === a.id), a, 'stored key a')
-      same(after.keys.find((k) => k.id === b.id), b, 'stored key b')
-      const retiredA = { ...a, state: 'retired' as const, retiredAt: T0 + 5 }
-      const currentB = { ...b, state: 'current' as const, activatedAt: T0 + 5 }
-      check(await store.updateSigningKeys(after.version, { put: [retiredA, currentB] }), 'replace by id')
-      const third = await store.getSigningKeys()
-      same(third.keys.find((k) => k.id === a.id), retiredA, 'replaced key a')
-      same(third.keys.find((k) => k.id === b.id), currentB, 'replaced key b')
-      check(await store.updateSigningKeys(third.version, { delete: [a.id] }), 'delete')
-      const fourth = await store.getSigningKeys()
-      check(!fourth.keys.some((k) => k.id === a.id), 'deleted key is gone')
-      check(fourth.keys.some((k) => k.id === b.id), 'other key stays')
-    }),
+    withStore(
+      'signing keys: an update at the current version applies and bumps the version',
+      async (store) => {
+        const before = await store.getSigningKeys()
+        check(Number.isInteger(before.version), 'version is an integer')
+        const a = signingKey(rid('a'), 'current')
+        const b = signingKey(rid('b'), 'next')
+        check(
+          await store.updateSigningKeys(before.version, { put: [a, b] }),
+          'update at the read version succeeds',
+        )
+        const after = await store.getSigningKeys()
+        check(after.version > before.version, 'version increases')
+        same(
+          after.keys.find((k) => k.id === a.id),
+          a,
+          'stored key a',
+        )
+        same(
+          after.keys.find((k) => k.id === b.id),
+          b,
+          'stored key b',
+        )
+        const retiredA = { ...a, state: 'retired' as const, retiredAt: T0 + 5 }
+        const currentB = { ...b, state: 'current' as const, activatedAt: T0 + 5 }
+        check(await store.updateSigningKeys(after.version, { put: [retiredA, currentB] }), 'replace by id')
+        const third = await store.getSigningKeys()
+        same(
+          third.keys.find((k) => k.id === a.id),
+          retiredA,
+          'replaced key a',
+        )
+        same(
+          third.keys.find((k) => k.id === b.id),
+          currentB,
+          'replaced key b',
+        )
+        check(await store.updateSigningKeys(third.version, { delete: [a.id] }), 'delete')
+        const fourth = await store.getSigningKeys()
+        check(!fourth.keys.some((k) => k.id === a.id), 'deleted key is gone')
+        check(
+          fourth.keys.some((k) => k.id === b.id),
+          'other key stays',
+        )
+      },
+    ),
     withStore('signing keys: a stale version is refused and changes nothing', async (store) => {
       const start = await store.getSigningKeys()
       const a = signingKey(rid('a'), 'next')
       check(await store.updateSigningKeys(start.version, { put: [a] }), 'first update succeeds')
       const b = signingKey(rid('b'), 'next')
-      check(!(await store.updateSigningKeys(start.version, { put: [b], delete: [a.id] })), 'stale update refused')
+      check(
+        !(await store.updateSigningKeys(start.version, { put: [b], delete: [a.id] })),
+        'stale update refused',
+      )
       const now = await store.getSigningKeys()
       check(now.version === start.version + 1, 'version moved exactly once')
-      check(now.keys.some((k) => k.id === a.id), 'the stale delete did not happen')
+      check(
+        now.keys.some((k) => k.id === a.id),
+        'the stale delete did not happen',
+      )
       check(!now.keys.some((k) => k.id === b.id), 'the stale put did not happen')
     }),
     withStore('signing keys: of concurrent writers at one version exactly one wins', async (store) => {
       const { version } = await store.getSigningKeys()
       const candidates = Array.from({ length: CONCURRENT_CALLERS }, () => signingKey(rid('c'), 'next'))
       const results = await Promise.all(candidates.map((k) => store.updateSigningKeys(version, { put: [k] })))
-      check(results.filter(Boolean).length === 1, `exactly one winner (got ${results.filter(Boolean).length})`)
+      check(
+        results.filter(Boolean).length === 1,
+        `exactly one winner (got ${results.filter(Boolean).length})`,
+      )
       const ring = await store.getSigningKeys()
       const stored = candidates.filter((k) => ring.keys.some((r) => r.id === k.id))
       check(stored.length === 1, 'only the winner was stored')
@@ -176,7 +224,10 @@ export function issuerStoreContract(createStore: () => IssuerStore | Promise<Iss
         'list by subject, oldest first',
       )
       const all = await store.listAPIKeys()
-      check(all.some((k) => k.id === other.id) && all.some((k) => k.id === first.id), 'list without filter has all')
+      check(
+        all.some((k) => k.id === other.id) && all.some((k) => k.id === first.id),
+        'list without filter has all',
+      )
       first.name = 'changed'
       check((await store.getAPIKey(first.id))!.name === 'ci deploy', 'input not shared')
       await rejects(store.createAPIKey({ ...apiKey(subject), id: second.id }), 'a duplicate id')
@@ -188,7 +239,10 @@ export function issuerStoreContract(createStore: () => IssuerStore | Promise<Iss
       check(revoked?.revokedAt === T0 + 10, 'revoke returns the revoked record')
       const again = await store.revokeAPIKey(key.id, T0 + 20)
       check(again?.revokedAt === T0 + 10, 'a second revoke keeps the first time')
-      check((await store.revokeAPIKey(rid('missing'), T0)) === undefined, 'revoking an unknown id is undefined')
+      check(
+        (await store.revokeAPIKey(rid('missing'), T0)) === undefined,
+        'revoking an unknown id is undefined',
+      )
       await store.touchAPIKey(key.id, T0 + 30)
       check((await store.getAPIKey(key.id))?.lastUsedAt === T0 + 30, 'touch sets lastUsedAt')
       await store.touchAPIKey(key.id, T0 + 25)
@@ -206,7 +260,9 @@ export function issuerStoreContract(createStore: () => IssuerStore | Promise<Iss
       const token = refreshToken(null)
       await store.createRefreshToken(token)
       const successors = Array.from({ length: CONCURRENT_CALLERS }, () => refreshToken(token.familyId))
-      const results = await Promise.all(successors.map((s) => store.consumeRefreshToken(token.id, T0 + 100, s)))
+      const results = await Promise.all(
+        successors.map((s) => store.consumeRefreshToken(token.id, T0 + 100, s)),
+      )
       const winners = results.filter((r) => r.consumed)
       check(winners.length === 1, `exactly one consumer (got ${winners.length})`)
       const winner = successors[results.findIndex((r) => r.consumed)]!
@@ -214,10 +270,14 @@ export function issuerStoreContract(createStore: () => IssuerStore | Promise<Iss
         if (!r.consumed) check(r.record?.successorId === winner.id, 'losers see the winning successor')
       }
       const stored = await store.getRefreshToken(token.id)
-      check(stored?.consumedAt === T0 + 100 && stored.successorId === winner.id, 'predecessor marked consumed')
+      check(
+        stored?.consumedAt === T0 + 100 && stored.successorId === winner.id,
+        'predecessor marked consumed',
+      )
       same(await store.getRefreshToken(winner.id), winner, 'successor stored')
       for (const s of successors) {
-        if (s !== winner) check((await store.getRefreshToken(s.id)) === undefined, 'losing successors not stored')
+        if (s !== winner)
+          check((await store.getRefreshToken(s.id)) === undefined, 'losing successors not stored')
       }
     }),
     withStore('refresh tokens: revoked or unknown tokens are not consumed', async (store) => {
@@ -231,7 +291,10 @@ export function issuerStoreContract(createStore: () => IssuerStore | Promise<Iss
       const unknown = await store.consumeRefreshToken(rid('missing'), T0, refreshToken(null))
       check(!unknown.consumed && unknown.record === undefined, 'unknown token')
       await store.revokeRefreshToken(token.id, T0 + 9)
-      check((await store.getRefreshToken(token.id))?.revokedAt === T0 + 1, 'revoking again keeps the first time')
+      check(
+        (await store.getRefreshToken(token.id))?.revokedAt === T0 + 1,
+        'revoking again keeps the first time',
+      )
     }),
     withStore('refresh tokens: family and per-key revocation touch only their tokens', async (store) => {
       const keyId = rid('k')
@@ -240,12 +303,24 @@ export function issuerStoreContract(createStore: () => IssuerStore | Promise<Iss
       const otherFamily = refreshToken(null, keyId)
       const unrelated = refreshToken(null, rid('k'))
       for (const t of [root, sibling, otherFamily, unrelated]) await store.createRefreshToken(t)
-      check((await store.revokeRefreshFamily(root.familyId, T0 + 5)) === 2, 'family revocation counts its tokens')
+      check(
+        (await store.revokeRefreshFamily(root.familyId, T0 + 5)) === 2,
+        'family revocation counts its tokens',
+      )
       check((await store.getRefreshToken(sibling.id))?.revokedAt === T0 + 5, 'sibling revoked')
       check((await store.getRefreshToken(otherFamily.id))?.revokedAt === null, 'other family untouched')
-      check((await store.revokeRefreshFamily(root.familyId, T0 + 6)) === 0, 'already revoked are not counted again')
-      check((await store.revokeRefreshTokensOfAPIKey(keyId, T0 + 7)) === 1, 'per-key revocation counts the rest')
-      check((await store.getRefreshToken(otherFamily.id))?.revokedAt === T0 + 7, 'other family of the key revoked')
+      check(
+        (await store.revokeRefreshFamily(root.familyId, T0 + 6)) === 0,
+        'already revoked are not counted again',
+      )
+      check(
+        (await store.revokeRefreshTokensOfAPIKey(keyId, T0 + 7)) === 1,
+        'per-key revocation counts the rest',
+      )
+      check(
+        (await store.getRefreshToken(otherFamily.id))?.revokedAt === T0 + 7,
+        'other family of the key revoked',
+      )
       check((await store.getRefreshToken(root.id))?.revokedAt === T0 + 5, 'earlier revocation time kept')
       check((await store.getRefreshToken(unrelated.id))?.revokedAt === null, 'another key untouched')
     }),

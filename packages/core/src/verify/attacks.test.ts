@@ -16,7 +16,11 @@ let issuer: TestIssuer
 let attacker: TestIssuer
 let auth: Auth
 
-async function signRaw(headerText: string, payloadText: string, signer: TestIssuer = issuer): Promise<string> {
+async function signRaw(
+  headerText: string,
+  payloadText: string,
+  signer: TestIssuer = issuer,
+): Promise<string> {
   const input = `${b64(headerText)}.${b64(payloadText)}`
   const key = signer.keys.find((k) => k.alg === 'RS256')!.privateKey
   const sig = await crypto.subtle.sign('RSASSA-PKCS1-v1_5', key, new TextEncoder().encode(input))
@@ -63,9 +67,21 @@ afterAll(async () => {
 
 describe('pre-checks run before any key fetch', () => {
   it.each([
-    ['expired', async () => forge(header(), claims({ exp: Math.floor(Date.now() / 1000) - 3600 })), 'ERR_TOKEN_EXPIRED'],
-    ['wrong iss', async () => forge(header(), claims({ iss: 'https://evil.example' })), 'ERR_ISSUER_UNTRUSTED'],
-    ['alg none', async () => `${b64('{"alg":"none"}')}.${b64(JSON.stringify(claims()))}.`, 'ERR_TOKEN_MALFORMED'],
+    [
+      'expired',
+      async () => forge(header(), claims({ exp: Math.floor(Date.now() / 1000) - 3600 })),
+      'ERR_TOKEN_EXPIRED',
+    ],
+    [
+      'wrong iss',
+      async () => forge(header(), claims({ iss: 'https://evil.example' })),
+      'ERR_ISSUER_UNTRUSTED',
+    ],
+    [
+      'alg none',
+      async () => `${b64('{"alg":"none"}')}.${b64(JSON.stringify(claims()))}.`,
+      'ERR_TOKEN_MALFORMED',
+    ],
     ['alg none signed', async () => forge(header({ alg: 'none' }), claims()), 'ERR_ALGORITHM_NOT_ALLOWED'],
     ['wrong aud', async () => forge(header(), claims({ aud: 'https://other.api' })), 'ERR_AUDIENCE_INVALID'],
     ['oversized', async () => forge(header(), claims({ pad: 'x'.repeat(9000) })), 'ERR_TOKEN_MALFORMED'],
@@ -85,7 +101,9 @@ describe('RFC 8725 §3.1: algorithm attacks', () => {
     expect(await codeOf(auth.verify(token))).toBe('ERR_ALGORITHM_NOT_ALLOWED')
     // Unsigned, with an empty signature, as attackers send it.
     const unsigned = `${b64(JSON.stringify({ alg }))}.${b64(JSON.stringify(claims()))}.`
-    expect(['ERR_ALGORITHM_NOT_ALLOWED', 'ERR_TOKEN_MALFORMED']).toContain(await codeOf(auth.verify(unsigned)))
+    expect(['ERR_ALGORITHM_NOT_ALLOWED', 'ERR_TOKEN_MALFORMED']).toContain(
+      await codeOf(auth.verify(unsigned)),
+    )
   })
 
   it('alg none is rejected even when an issuer lists every algorithm it can', async () => {
@@ -95,7 +113,9 @@ describe('RFC 8725 §3.1: algorithm attacks', () => {
       keys: issuer.jwks(),
       algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'EdDSA'],
     })
-    expect(await codeOf(all.verify(await forge(header({ alg: 'none' }), claims())))).toBe('ERR_ALGORITHM_NOT_ALLOWED')
+    expect(await codeOf(all.verify(await forge(header({ alg: 'none' }), claims())))).toBe(
+      'ERR_ALGORITHM_NOT_ALLOWED',
+    )
   })
 
   it('HS256 signed with the RSA public key as the secret (HS/RS confusion) is rejected', async () => {
@@ -132,7 +152,12 @@ describe('RFC 8725 §3.1: algorithm attacks', () => {
   })
 
   it('a token naming an RSA kid with an EC algorithm finds no key', async () => {
-    const lax = createAuth({ issuer: issuer.issuer, audience: issuer.audience, keys: issuer.jwks(), algorithms: ['RS256', 'ES256'] })
+    const lax = createAuth({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      keys: issuer.jwks(),
+      algorithms: ['RS256', 'ES256'],
+    })
     const token = await forge(header({ alg: 'ES256' }), claims())
     expect(await codeOf(lax.verify(token))).toBe('ERR_KEY_NOT_FOUND')
   })
@@ -152,14 +177,19 @@ describe('RFC 8725 §3.10: key-locating headers are ignored', () => {
     ['x5u', () => ({ x5u: `${attacker.issuer}/cert.pem` })],
     ['jwk', () => ({ jwk: attacker.keys[0]!.publicJwk })],
     ['x5c', () => ({ x5c: ['MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA'] })],
-  ])('%s with the victim’s kid and the attacker’s signature fails the signature check', async (_name, extra) => {
-    const token = await forge(header(extra()), claims(), attacker)
-    expect(await codeOf(auth.verify(token))).toBe('ERR_SIGNATURE_INVALID')
-    const kidless = { ...header(extra()) }
-    delete kidless.kid
-    expect(await codeOf(auth.verify(await forge(kidless, claims(), attacker)))).toBe('ERR_SIGNATURE_INVALID')
-    expect(attacker.counters.jwks).toBe(0)
-  })
+  ])(
+    '%s with the victim’s kid and the attacker’s signature fails the signature check',
+    async (_name, extra) => {
+      const token = await forge(header(extra()), claims(), attacker)
+      expect(await codeOf(auth.verify(token))).toBe('ERR_SIGNATURE_INVALID')
+      const kidless = { ...header(extra()) }
+      delete kidless.kid
+      expect(await codeOf(auth.verify(await forge(kidless, claims(), attacker)))).toBe(
+        'ERR_SIGNATURE_INVALID',
+      )
+      expect(attacker.counters.jwks).toBe(0)
+    },
+  )
 
   it('a genuine token carrying a jku header still verifies against the configured keys only', async () => {
     const token = await forge(header({ jku: attacker.jwksUri }), claims())
@@ -177,7 +207,11 @@ describe('claims', () => {
     ['wrong aud', () => claims({ aud: 'https://other.api' }), 'ERR_AUDIENCE_INVALID'],
     ['missing aud', () => ({ ...claims(), aud: undefined }), 'ERR_AUDIENCE_INVALID'],
     ['empty aud array', () => claims({ aud: [] }), 'ERR_AUDIENCE_INVALID'],
-    ['aud array of non-strings', () => claims({ aud: [1, 2] as unknown as string[] }), 'ERR_AUDIENCE_INVALID'],
+    [
+      'aud array of non-strings',
+      () => claims({ aud: [1, 2] as unknown as string[] }),
+      'ERR_AUDIENCE_INVALID',
+    ],
     ['missing exp', () => ({ ...claims(), exp: undefined }), 'ERR_CLAIM_INVALID'],
     ['exp as a string', () => claims({ exp: String(now() + 300) as unknown as number }), 'ERR_CLAIM_INVALID'],
     ['exp in the past', () => claims({ exp: now() - 120 }), 'ERR_TOKEN_EXPIRED'],
@@ -197,9 +231,18 @@ describe('claims', () => {
   })
 
   it('the clock tolerance forgives small skew and no more', async () => {
-    expect(await codeOf(auth.verify(await forge(header(), claims({ nbf: now() + 30, exp: now() - 30 }))))).toBe('accepted')
-    const strict = createAuth({ issuer: issuer.issuer, audience: issuer.audience, keys: issuer.jwks(), clockTolerance: 0 })
-    expect(await codeOf(strict.verify(await forge(header(), claims({ nbf: now() + 30 }))))).toBe('ERR_TOKEN_NOT_YET_VALID')
+    expect(
+      await codeOf(auth.verify(await forge(header(), claims({ nbf: now() + 30, exp: now() - 30 })))),
+    ).toBe('accepted')
+    const strict = createAuth({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      keys: issuer.jwks(),
+      clockTolerance: 0,
+    })
+    expect(await codeOf(strict.verify(await forge(header(), claims({ nbf: now() + 30 }))))).toBe(
+      'ERR_TOKEN_NOT_YET_VALID',
+    )
   })
 })
 
@@ -265,26 +308,38 @@ describe('format', () => {
     ['a duplicate alg', '{"alg":"none","alg":"RS256"}'],
     ['a BOM', '\uFEFF{"alg":"RS256"}'],
   ])('%s is malformed', async (_name, headerText) => {
-    expect(await codeOf(auth.verify(await signRaw(headerText, JSON.stringify(claims()))))).toBe('ERR_TOKEN_MALFORMED')
+    expect(await codeOf(auth.verify(await signRaw(headerText, JSON.stringify(claims()))))).toBe(
+      'ERR_TOKEN_MALFORMED',
+    )
   })
 
   it.each([
     ['an array payload', '[1]'],
     ['a string payload', '"claims"'],
   ])('%s is malformed', async (_name, payloadText) => {
-    expect(await codeOf(auth.verify(await signRaw(JSON.stringify(header()), payloadText)))).toBe('ERR_TOKEN_MALFORMED')
+    expect(await codeOf(auth.verify(await signRaw(JSON.stringify(header()), payloadText)))).toBe(
+      'ERR_TOKEN_MALFORMED',
+    )
   })
 
   it('duplicate claim names are malformed (jose would take the last one)', async () => {
     const c = JSON.stringify(claims())
     const dupSub = `${c.slice(0, -1)},"sub":"admin"}`
-    expect(await codeOf(auth.verify(await signRaw(JSON.stringify(header()), dupSub)))).toBe('ERR_TOKEN_MALFORMED')
+    expect(await codeOf(auth.verify(await signRaw(JSON.stringify(header()), dupSub)))).toBe(
+      'ERR_TOKEN_MALFORMED',
+    )
     const dupAud = `{"aud":"https://other.api",${c.slice(1)}`
-    expect(await codeOf(auth.verify(await signRaw(JSON.stringify(header()), dupAud)))).toBe('ERR_TOKEN_MALFORMED')
+    expect(await codeOf(auth.verify(await signRaw(JSON.stringify(header()), dupAud)))).toBe(
+      'ERR_TOKEN_MALFORMED',
+    )
     const nested = `${c.slice(0, -1)},"realm":{"roles":["user"],"roles":["admin"]}}`
-    expect(await codeOf(auth.verify(await signRaw(JSON.stringify(header()), nested)))).toBe('ERR_TOKEN_MALFORMED')
+    expect(await codeOf(auth.verify(await signRaw(JSON.stringify(header()), nested)))).toBe(
+      'ERR_TOKEN_MALFORMED',
+    )
     const escaped = `${c.slice(0, -1)},"s\\u0075b":"admin"}`
-    expect(await codeOf(auth.verify(await signRaw(JSON.stringify(header()), escaped)))).toBe('ERR_TOKEN_MALFORMED')
+    expect(await codeOf(auth.verify(await signRaw(JSON.stringify(header()), escaped)))).toBe(
+      'ERR_TOKEN_MALFORMED',
+    )
     // The same member names in different objects are fine.
     const distinct = `${c.slice(0, -1)},"a":{"sub":"x"},"b":[{"sub":"y"}],"note":"\\"sub\\":"}`
     expect(await codeOf(auth.verify(await signRaw(JSON.stringify(header()), distinct)))).toBe('accepted')
@@ -293,14 +348,18 @@ describe('format', () => {
   it('duplicate header members are malformed', async () => {
     const kid = issuer.keys[0]!.kid
     const dup = `{"alg":"RS256","kid":"${kid}","kid":"${kid}"}`
-    expect(await codeOf(auth.verify(await signRaw(dup, JSON.stringify(claims()))))).toBe('ERR_TOKEN_MALFORMED')
+    expect(await codeOf(auth.verify(await signRaw(dup, JSON.stringify(claims()))))).toBe(
+      'ERR_TOKEN_MALFORMED',
+    )
   })
 
   it('numbers that overflow to Infinity are malformed', async () => {
     const c = `${JSON.stringify(claims()).slice(0, -1)},"big":1e999}`
     expect(await codeOf(auth.verify(await signRaw(JSON.stringify(header()), c)))).toBe('ERR_TOKEN_MALFORMED')
     const exp = JSON.stringify({ ...claims(), exp: 0 }).replace('"exp":0', '"exp":1e400')
-    expect(await codeOf(auth.verify(await signRaw(JSON.stringify(header()), exp)))).toBe('ERR_TOKEN_MALFORMED')
+    expect(await codeOf(auth.verify(await signRaw(JSON.stringify(header()), exp)))).toBe(
+      'ERR_TOKEN_MALFORMED',
+    )
   })
 
   it('invalid UTF-8 in the payload is malformed', async () => {
@@ -314,9 +373,19 @@ describe('format', () => {
     const big = await forge(header(), claims({ pad: 'x'.repeat(9000) }))
     expect(big.length).toBeGreaterThan(8192)
     expect(await codeOf(auth.verify(big))).toBe('ERR_TOKEN_MALFORMED')
-    const roomy = createAuth({ issuer: issuer.issuer, audience: issuer.audience, keys: issuer.jwks(), maxTokenBytes: 16_384 })
+    const roomy = createAuth({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      keys: issuer.jwks(),
+      maxTokenBytes: 16_384,
+    })
     expect(await codeOf(roomy.verify(big))).toBe('accepted')
-    const tight = createAuth({ issuer: issuer.issuer, audience: issuer.audience, keys: issuer.jwks(), maxTokenBytes: 100 })
+    const tight = createAuth({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      keys: issuer.jwks(),
+      maxTokenBytes: 100,
+    })
     expect(await codeOf(tight.verify(await token()))).toBe('ERR_TOKEN_MALFORMED')
   })
 
@@ -358,7 +427,9 @@ describe('signatures and keys', () => {
   })
 
   it('an unknown kid finds no key', async () => {
-    expect(await codeOf(auth.verify(await forge(header({ kid: 'nope' }), claims())))).toBe('ERR_KEY_NOT_FOUND')
+    expect(await codeOf(auth.verify(await forge(header({ kid: 'nope' }), claims())))).toBe(
+      'ERR_KEY_NOT_FOUND',
+    )
   })
 
   it('an ECDSA signature in DER form or of the wrong length fails', async () => {
@@ -382,7 +453,12 @@ describe('signatures and keys', () => {
 })
 
 describe('typ (RFC 8725 §3.11, RFC 9068 §4)', () => {
-  const options = (): AuthOptions => ({ issuer: issuer.issuer, audience: issuer.audience, keys: issuer.jwks(), typ: 'at+jwt' })
+  const options = (): AuthOptions => ({
+    issuer: issuer.issuer,
+    audience: issuer.audience,
+    keys: issuer.jwks(),
+    typ: 'at+jwt',
+  })
   it.each([
     ['at+jwt', 'accepted'],
     ['AT+JWT', 'accepted'],
@@ -397,6 +473,8 @@ describe('typ (RFC 8725 §3.11, RFC 9068 §4)', () => {
   })
 
   it('a missing typ is rejected when one is required', async () => {
-    expect(await codeOf(createAuth(options()).verify(await forge(header(), claims())))).toBe('ERR_TYPE_INVALID')
+    expect(await codeOf(createAuth(options()).verify(await forge(header(), claims())))).toBe(
+      'ERR_TYPE_INVALID',
+    )
   })
 })

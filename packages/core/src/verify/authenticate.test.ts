@@ -25,7 +25,8 @@ import type { Auth } from './types.js'
 let issuer: TestIssuer
 let auth: Auth
 
-const request = (headers: Record<string, string> = {}, url = 'http://api.test/items') => new Request(url, { headers })
+const request = (headers: Record<string, string> = {}, url = 'http://api.test/items') =>
+  new Request(url, { headers })
 
 beforeAll(async () => {
   issuer = await createTestIssuer()
@@ -39,7 +40,9 @@ afterAll(async () => {
 
 describe('authenticate()', () => {
   it('a valid bearer token gives the principal', async () => {
-    const result = await auth.authenticate(request({ authorization: `Bearer ${await issuer.sign({ sub: 'alice' })}` }))
+    const result = await auth.authenticate(
+      request({ authorization: `Bearer ${await issuer.sign({ sub: 'alice' })}` }),
+    )
     expect(result.ok && result.principal.subject).toBe('alice')
   })
 
@@ -93,7 +96,9 @@ describe('authenticate()', () => {
     expect(sync.ok && sync.principal.subject).toBe('cookie-user')
     const async_ = await auth.authenticate(r, { getToken: async (req) => fromCookie(req) })
     expect(async_.ok).toBe(true)
-    const none = await auth.authenticate(request({ authorization: `Bearer ${token}` }), { getToken: () => null })
+    const none = await auth.authenticate(request({ authorization: `Bearer ${token}` }), {
+      getToken: () => null,
+    })
     expect(!none.ok && none.error.code).toBe('ERR_TOKEN_MISSING')
   })
 
@@ -106,7 +111,12 @@ describe('authenticate()', () => {
     const down = await createTestIssuer()
     await down.listen()
     down.setMode({ kind: 'status', status: 500 })
-    const a = createAuth({ issuer: down.issuer, audience: down.audience, jwksUri: down.jwksUri, jwks: { timeout: 2000 } })
+    const a = createAuth({
+      issuer: down.issuer,
+      audience: down.audience,
+      jwksUri: down.jwksUri,
+      jwks: { timeout: 2000 },
+    })
     const result = await a.authenticate(request({ authorization: `Bearer ${await down.sign()}` }))
     expect(!result.ok && result.error.code).toBe('ERR_KEYS_UNAVAILABLE')
     if (!result.ok) {
@@ -184,7 +194,12 @@ describe('error → HTTP status table (through httpError)', () => {
 
   it('the errors verify() produces map to the same table', async () => {
     const produced = [
-      [await auth.authenticate(request({ authorization: `Bearer ${await issuer.sign({}, { expiresIn: -3600 })}` })), 401],
+      [
+        await auth.authenticate(
+          request({ authorization: `Bearer ${await issuer.sign({}, { expiresIn: -3600 })}` }),
+        ),
+        401,
+      ],
       [await auth.authenticate(request({ authorization: `Bearer ${await issuer.sign({ aud: 'x' })}` })), 401],
       [await auth.authenticate(request({ authorization: 'Bearer a b' })), 400],
     ] as const

@@ -8,16 +8,14 @@ for (let i = 0; i < ALPHABET.length; i++) INDEX[ALPHABET.charCodeAt(i)] = i
 const ALPHABET_ONLY = /^[A-Za-z0-9_-]*$/
 
 /**
- * Whether `segment` is canonical base64url (RFC 7515 §2, RFC 4648 §5 and §3.5): alphabet
- * characters only, no padding, a length that encodes whole bytes, and zero unused trailing
- * bits — so every byte string has exactly one accepted spelling and a token cannot be varied
- * without changing what was signed.
+ * Whether a segment made only of base64url alphabet characters is canonical (RFC 4648 §3.5):
+ * a length that encodes whole bytes and zero unused trailing bits, so every byte string has
+ * exactly one accepted spelling and a token cannot be varied without changing what was signed.
  *
- * @example isCanonicalBase64url('QQ') // true; 'QR' encodes the same byte with a set spare bit: false
+ * @example hasCanonicalEnd('QQ') // true; 'QR' encodes the same byte with a set spare bit: false
  * @see https://www.rfc-editor.org/rfc/rfc4648#section-3.5
  */
-export function isCanonicalBase64url(segment: string): boolean {
-  if (!ALPHABET_ONLY.test(segment)) return false
+export function hasCanonicalEnd(segment: string): boolean {
   const rest = segment.length & 3
   if (rest === 0) return true
   if (rest === 1) return false
@@ -26,20 +24,49 @@ export function isCanonicalBase64url(segment: string): boolean {
   return (last & (rest === 2 ? 0x0f : 0x03)) === 0
 }
 
-/** Decodes a segment already checked by `isCanonicalBase64url`. */
-export type Base64urlDecoder = (segment: string) => Uint8Array
-
-interface NodeBufferModule {
-  Buffer: { from(value: string, encoding: 'base64url'): Uint8Array }
+/**
+ * Whether `segment` is canonical base64url (RFC 7515 §2): alphabet characters only, no
+ * padding, and a canonical end (see `hasCanonicalEnd`).
+ *
+ * @example isCanonicalBase64url('eyJhbGciOiJFUzI1NiJ9') // true
+ * @see https://www.rfc-editor.org/rfc/rfc7515#section-2
+ */
+export function isCanonicalBase64url(segment: string): boolean {
+  return ALPHABET_ONLY.test(segment) && hasCanonicalEnd(segment)
 }
 
-/** Portable decoder for runtimes without `node:buffer` (edge). */
+/** Decodes segments already checked by `isCanonicalBase64url`. */
+export interface Base64urlDecoder {
+  /** The bytes, in a fresh array the caller may keep. */
+  bytes(segment: string): Uint8Array
+  /** The bytes as strict UTF-8 text; throws a `TypeError` for invalid UTF-8 (RFC 8259 §8.1). */
+  text(segment: string): string
+}
+
+/** A Node `Buffer` instance, as far as this module uses one. */
+interface NodeBufferInstance extends Uint8Array {
+  write(value: string, offset: number, length: number, encoding: 'base64url'): number
+}
+
+interface NodeBufferModule {
+  Buffer: {
+    from(value: string, encoding: 'base64url'): Uint8Array
+    allocUnsafeSlow(size: number): NodeBufferInstance
+  }
+}
+
+// `ignoreBOM` keeps a byte-order mark in the text, so JSON.parse rejects it instead of the
+// decoder silently dropping it; `fatal` rejects invalid UTF-8.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/** Portable decoding for runtimes without `node:buffer` (edge). */
 function decodePortable(segment: string): Uint8Array {
   const out = new Uint8Array((segment.length * 3) >>> 2)
   let bits = 0
   let value = 0
   let o = 0
   for (let i = 0; i < segment.length; i++) {
+    // Only the low 14 bits matter; higher ones may overflow harmlessly.
     value = (value << 6) | INDEX[segment.charCodeAt(i)]!
     bits += 6
     if (bits >= 8) {
@@ -50,12 +77,26 @@ function decodePortable(segment: string): Uint8Array {
   return out
 }
 
+// Room for the header or payload of a typical token; grown on demand.
+const INITIAL_SCRATCH_BYTES = 4096
+
 /**
  * The fastest decoder the runtime offers: Node's native `Buffer` (reached without a static
- * `node:*` import) or a portable one. Chosen once per verifier.
+ * `node:*` import) or a portable one. Chosen once per verifier. On Node, text is decoded
+ * through one reused scratch buffer — safe because decoding is synchronous — so a
+ * verification allocates no buffer for its header and payload.
  */
 export function createBase64urlDecoder(): Base64urlDecoder {
   const buffer = getBuiltin<NodeBufferModule>('node:buffer')?.Buffer
-  if (buffer) return (segment) => buffer.from(segment, 'base64url')
-  return decodePortable
+  if (!buffer) return { bytes: decodePortable, text: (segment) => UTF8.decode(decodePortable(segment)) }
+  let scratch = buffer.allocUnsafeSlow(INITIAL_SCRATCH_BYTES)
+  return {
+    bytes: (segment) => buffer.from(segment, 'base64url'),
+    text(segment) {
+      const size = (segment.length * 3) >>> 2
+      if (size > scratch.length) scratch = buffer.allocUnsafeSlow(size * 2)
+      const written = scratch.write(segment, 0, size, 'base64url')
+      return UTF8.decode(new Uint8Array(scratch.buffer, scratch.byteOffset, written))
+    },
+  }
 }

@@ -50,7 +50,12 @@ describe('end to end over HTTP on 127.0.0.1', () => {
 
   it('jwksUri skips discovery; keys are fetched once and reused', async () => {
     const before = { ...issuer.counters }
-    const auth = createAuth({ issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri, algorithms: ALGORITHMS })
+    const auth = createAuth({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      jwksUri: issuer.jwksUri,
+      algorithms: ALGORITHMS,
+    })
     for (const alg of ALGORITHMS) await auth.verify(await issuer.sign({}, { alg }))
     await Promise.all(Array.from({ length: 50 }, async () => auth.verify(await issuer.sign())))
     expect(issuer.counters.discovery).toBe(before.discovery)
@@ -97,8 +102,12 @@ describe('issuer registry', () => {
       expect(other.counters.jwks).toBe(1)
       expect((await auth.verify(await issuer.sign())).issuer).toBe(issuer.issuer)
       // Per-issuer policies: ES256 only for the second issuer, its own audience.
-      expect(await codeOf(auth.verify(await other.sign({ aud: issuer.audience })))).toBe('ERR_AUDIENCE_INVALID')
-      expect(await codeOf(auth.verify(await issuer.sign({ iss: 'https://unknown.test' })))).toBe('ERR_ISSUER_UNTRUSTED')
+      expect(await codeOf(auth.verify(await other.sign({ aud: issuer.audience })))).toBe(
+        'ERR_AUDIENCE_INVALID',
+      )
+      expect(await codeOf(auth.verify(await issuer.sign({ iss: 'https://unknown.test' })))).toBe(
+        'ERR_ISSUER_UNTRUSTED',
+      )
       auth.close()
     } finally {
       await other.close()
@@ -106,19 +115,35 @@ describe('issuer registry', () => {
   })
 
   it('audience: false is an explicit opt-out', async () => {
-    const auth = createAuth({ issuer: issuer.issuer, audience: false, keys: issuer.jwks(), algorithms: ALGORITHMS })
+    const auth = createAuth({
+      issuer: issuer.issuer,
+      audience: false,
+      keys: issuer.jwks(),
+      algorithms: ALGORITHMS,
+    })
     expect(await codeOf(auth.verify(await issuer.sign({}, { omit: ['aud'] })))).toBe('accepted')
   })
 
   it('several audiences: any one of them', async () => {
-    const auth = createAuth({ issuer: issuer.issuer, audience: ['a', issuer.audience], keys: issuer.jwks(), algorithms: ALGORITHMS })
+    const auth = createAuth({
+      issuer: issuer.issuer,
+      audience: ['a', issuer.audience],
+      keys: issuer.jwks(),
+      algorithms: ALGORITHMS,
+    })
     expect(await codeOf(auth.verify(await issuer.sign()))).toBe('accepted')
     expect(await codeOf(auth.verify(await issuer.sign({ aud: 'a' })))).toBe('accepted')
     expect(await codeOf(auth.verify(await issuer.sign({ aud: 'b' })))).toBe('ERR_AUDIENCE_INVALID')
   })
 
   it('requireExp: false accepts a token without exp, but still rejects an expired one', async () => {
-    const auth = createAuth({ issuer: issuer.issuer, audience: issuer.audience, keys: issuer.jwks(), algorithms: ALGORITHMS, requireExp: false })
+    const auth = createAuth({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      keys: issuer.jwks(),
+      algorithms: ALGORITHMS,
+      requireExp: false,
+    })
     expect(await codeOf(auth.verify(await issuer.sign({}, { omit: ['exp'] })))).toBe('accepted')
     expect(await codeOf(auth.verify(await issuer.sign({}, { expiresIn: -3600 })))).toBe('ERR_TOKEN_EXPIRED')
   })
@@ -142,7 +167,9 @@ describe('issuer registry', () => {
     expect(await codeOf(auth.verify(token))).toBe('accepted')
     now += 2_000
     expect(await codeOf(auth.verify(token))).toBe('ERR_TOKEN_TOO_OLD')
-    expect(await codeOf(auth.verify(await issuer.sign({ jti: 'j2' }, { omit: ['iat'], expiresIn: 3600 })))).toBe('ERR_CLAIM_INVALID')
+    expect(
+      await codeOf(auth.verify(await issuer.sign({ jti: 'j2' }, { omit: ['iat'], expiresIn: 3600 }))),
+    ).toBe('ERR_CLAIM_INVALID')
     now += 3600_000
     expect(await codeOf(auth.verify(token))).toBe('ERR_TOKEN_EXPIRED')
   })
@@ -150,7 +177,12 @@ describe('issuer registry', () => {
   it('the clock decides expiry, with the tolerance', async () => {
     const start = Date.now()
     let now = start
-    const auth = createAuth({ issuer: issuer.issuer, audience: issuer.audience, keys: issuer.jwks(), clock: () => now })
+    const auth = createAuth({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      keys: issuer.jwks(),
+      clock: () => now,
+    })
     const token = await issuer.sign({}, { expiresIn: 60 })
     const exp = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).exp as number
     now = exp * 1000 + 59_999
@@ -179,7 +211,9 @@ describe('issuer registry', () => {
   it('a jose error from a custom source maps to ours', async () => {
     const source: JWKSSource = {
       async getKey() {
-        throw Object.assign(new Error('no applicable key found in the JSON Web Key Set'), { code: 'ERR_JWKS_NO_MATCHING_KEY' })
+        throw Object.assign(new Error('no applicable key found in the JSON Web Key Set'), {
+          code: 'ERR_JWKS_NO_MATCHING_KEY',
+        })
       },
       peek: () => undefined,
       reload: async () => {},
@@ -202,9 +236,13 @@ describe('issuer registry', () => {
     }
     const auth = createAuth({ issuer: issuer.issuer, audience: issuer.audience, source })
     expect(await codeOf(auth.verify(await issuer.sign({}, { kid: 'bad' })))).toBe('ERR_KEY_NOT_FOUND')
-    expect(await codeOf(auth.verify(await issuer.sign({}, { alg: 'ES256', kid: 'ec' })))).toBe('ERR_KEY_NOT_FOUND')
+    expect(await codeOf(auth.verify(await issuer.sign({}, { alg: 'ES256', kid: 'ec' })))).toBe(
+      'ERR_KEY_NOT_FOUND',
+    )
     // A key of the wrong type for the algorithm is refused even if a source hands it over.
-    expect(await codeOf(auth.verify(await issuer.sign({}, { alg: 'RS256', kid: 'ec' })))).toBe('ERR_KEY_NOT_FOUND')
+    expect(await codeOf(auth.verify(await issuer.sign({}, { alg: 'RS256', kid: 'ec' })))).toBe(
+      'ERR_KEY_NOT_FOUND',
+    )
   })
 
   it('an RSA key below 2048 bits is refused', async () => {
@@ -228,9 +266,18 @@ describe('configuration is checked once, at construction', () => {
     ['empty audience', () => ({ ...base(), audience: '' })],
     ['empty audience list', () => ({ ...base(), audience: [] })],
     ['HS256 without a secret', () => ({ ...base(), algorithms: ['RS256', 'HS256'] })],
-    ['a secret with asymmetric algorithms only', () => ({ issuer: 'https://i.test', audience: 'api', secret: 'x'.repeat(32) })],
-    ['a secret too short for HS256', () => ({ issuer: 'https://i.test', audience: 'api', secret: 'short', algorithms: ['HS256'] })],
-    ['a secret too short for HS512', () => ({ issuer: 'https://i.test', audience: 'api', secret: 'x'.repeat(40), algorithms: ['HS512'] })],
+    [
+      'a secret with asymmetric algorithms only',
+      () => ({ issuer: 'https://i.test', audience: 'api', secret: 'x'.repeat(32) }),
+    ],
+    [
+      'a secret too short for HS256',
+      () => ({ issuer: 'https://i.test', audience: 'api', secret: 'short', algorithms: ['HS256'] }),
+    ],
+    [
+      'a secret too short for HS512',
+      () => ({ issuer: 'https://i.test', audience: 'api', secret: 'x'.repeat(40), algorithms: ['HS512'] }),
+    ],
     ['alg none', () => ({ ...base(), algorithms: ['none' as never] })],
     ['an unknown algorithm', () => ({ ...base(), algorithms: ['RS1' as never] })],
     ['empty algorithms', () => ({ ...base(), algorithms: [] })],
@@ -238,21 +285,40 @@ describe('configuration is checked once, at construction', () => {
     ['a negative maxTokenAge', () => ({ ...base(), maxTokenAge: -1 })],
     ['keys and jwksUri together', () => ({ ...base(), jwksUri: 'https://i.test/jwks' })],
     ['a relative jwksUri', () => ({ issuer: 'https://i.test', audience: 'api', jwksUri: '/jwks' })],
-    ['a private key in keys', () => ({ ...base(), keys: { kty: 'EC', crv: 'P-256', x: 'a', y: 'b', d: 'c' } })],
+    [
+      'a private key in keys',
+      () => ({ ...base(), keys: { kty: 'EC', crv: 'P-256', x: 'a', y: 'b', d: 'c' } }),
+    ],
     ['a symmetric key in keys', () => ({ ...base(), keys: { kty: 'oct', k: 'abc' } })],
     ['an empty key set', () => ({ ...base(), keys: { keys: [] } })],
     ['a key set that is not one', () => ({ ...base(), keys: { foo: 1 } as never })],
     ['a source that is not one', () => ({ issuer: 'https://i.test', audience: 'api', source: {} as never })],
-    ['issuers and the shorthand together', () => ({ issuer: 'https://i.test', issuers: [{ issuer: 'a', audience: 'b' }] })],
-    ['keys at the top level next to issuers', () => ({ keys: issuer.jwks(), issuers: [{ issuer: 'a', audience: 'b' }] })],
-    ['the same issuer twice', () => ({ issuers: [{ issuer: 'a', audience: 'b', keys: issuer.jwks() }, { issuer: 'a', audience: 'c', keys: issuer.jwks() }] })],
+    [
+      'issuers and the shorthand together',
+      () => ({ issuer: 'https://i.test', issuers: [{ issuer: 'a', audience: 'b' }] }),
+    ],
+    [
+      'keys at the top level next to issuers',
+      () => ({ keys: issuer.jwks(), issuers: [{ issuer: 'a', audience: 'b' }] }),
+    ],
+    [
+      'the same issuer twice',
+      () => ({
+        issuers: [
+          { issuer: 'a', audience: 'b', keys: issuer.jwks() },
+          { issuer: 'a', audience: 'c', keys: issuer.jwks() },
+        ],
+      }),
+    ],
     ['a bad typ', () => ({ ...base(), typ: '' })],
     ['bad requiredClaims', () => ({ ...base(), requiredClaims: [''] })],
     ['a bad maxTokenBytes', () => ({ ...base(), maxTokenBytes: 0 })],
     ['a bad tokenCache.max', () => ({ ...base(), tokenCache: { max: -1 } })],
     ['a non-function clock', () => ({ ...base(), clock: 5 as never })],
   ])('%s → ConfigurationError', (_name, options) => {
-    expect(() => createAuth(options())).toThrow(expect.objectContaining({ code: 'ERR_CONFIGURATION', status: 500 }))
+    expect(() => createAuth(options())).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIGURATION', status: 500 }),
+    )
   })
 
   it('a good configuration constructs without any network request', () => {

@@ -8,23 +8,15 @@ import {
 import { extractBearerToken } from '../http/bearer.js'
 import { createRemoteJWKS } from '../jwks/remote.js'
 import type { AuthResult, JWK, JWTClaims, Principal, RequestLike } from '../types.js'
-import { createBase64urlDecoder } from './base64url.js'
 import { checkClaims } from './claims.js'
-import { decodeJWS } from './decode.js'
+import { createJWSDecoder } from './decode.js'
+import { freezeDeep } from './freeze-deep.js'
 import { checkHeader, rejectUnsigned } from './header.js'
 import { toAuthError } from './map-error.js'
 import { type ResolvedIssuer, resolveOptions } from './resolve-options.js'
 import { createSignatureBackend } from './signature.js'
 import { createTokenCache } from './token-cache.js'
 import type { Auth, AuthenticateOptions, AuthOptions } from './types.js'
-
-function freezeDeep<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const inner of Object.values(value)) freezeDeep(inner)
-  }
-  return value
-}
 
 /**
  * Creates a verifier for one or more trusted issuers: `verify(token)` returns the principal or
@@ -43,13 +35,21 @@ function freezeDeep<T>(value: T): T {
  */
 export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions<C>): Auth<C> {
   const backend = createSignatureBackend()
-  const decode = createBase64urlDecoder()
   const resolved = resolveOptions<C>(options, backend, createRemoteJWKS)
-  const { issuers, maxTokenBytes, clock } = resolved
+  const { issuers, clock } = resolved
+  const decodeJWS = createJWSDecoder(resolved.maxTokenBytes)
   const cache = resolved.tokenCache === undefined ? undefined : createTokenCache<C>(resolved.tokenCache.max)
   const cacheTTL = resolved.tokenCache?.ttlMs
   // With one issuer (the common case) the lookup is a string comparison.
   const only: ResolvedIssuer<C> | undefined = issuers.size === 1 ? issuers.values().next().value : undefined
+
+  // By the unverified `iss`, compared exactly (RFC 7519 §4.1.1): an unknown issuer is never
+  // contacted, so a token cannot make the verifier fetch from a URL of its choosing.
+  function selectIssuer(iss: unknown): ResolvedIssuer<C> {
+    const issuer = only !== undefined ? (iss === only.issuer ? only : undefined) : issuers.get(iss as string)
+    if (issuer === undefined) throw new IssuerUntrustedError('The token issuer is not trusted')
+    return issuer
+  }
 
   function remember(
     token: string,
@@ -59,9 +59,11 @@ export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions
     now: number,
     principal: Principal<C>,
   ): void {
-    const keys = issuer.source?.peek()
+    // HMAC tokens depend on the configured secret only; others on their key staying published.
+    const source = jwk === undefined ? undefined : issuer.source
+    const keys = source?.peek()
     // Without a view of the key set, a rotation could not be noticed: such tokens are not cached.
-    if (jwk !== undefined && keys === undefined) return
+    if (source !== undefined && keys === undefined) return
     const { exp, nbf, iat } = claims
     let expiresAt = typeof exp === 'number' ? exp * 1000 : Number.POSITIVE_INFINITY
     if (cacheTTL !== undefined) expiresAt = Math.min(expiresAt, now + cacheTTL)
@@ -77,7 +79,7 @@ export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions
       principal: freezeDeep(principal),
       expiresAt,
       notBefore: start * 1000 - issuer.claims.toleranceMs,
-      source: issuer.source,
+      source,
       jwk,
       keys,
     })
@@ -89,18 +91,9 @@ export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions
       const hit = cache.get(token, clock())
       if (hit !== undefined) return hit
     }
-    const { header, claims, signingInput, signature } = decodeJWS(token, maxTokenBytes, decode)
+    const { header, claims, signingInput, signature } = decodeJWS(token)
     rejectUnsigned(header)
-    const iss = claims.iss
-    const issuer =
-      only !== undefined
-        ? iss === only.issuer
-          ? only
-          : undefined
-        : typeof iss === 'string'
-          ? issuers.get(iss)
-          : undefined
-    if (issuer === undefined) throw new IssuerUntrustedError('The token issuer is not trusted')
+    const issuer = selectIssuer(claims.iss)
     checkHeader(header, issuer.header)
     const now = clock()
     checkClaims(claims, issuer.claims, now)

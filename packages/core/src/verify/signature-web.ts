@@ -72,7 +72,12 @@ export function createWebBackend(subtle: SubtleCrypto): SignatureBackend {
       if (key === undefined) throw error
       if (size !== undefined && signature.length !== size) return false
       try {
-        return await subtle.verify(verifyParams, key, signature as Uint8Array<ArrayBuffer>, ENCODER.encode(input))
+        return await subtle.verify(
+          verifyParams,
+          key,
+          signature as Uint8Array<ArrayBuffer>,
+          ENCODER.encode(input),
+        )
       } catch (cause) {
         throw toAuthError(cause, 'verify')
       }
@@ -97,12 +102,21 @@ export function createWebBackend(subtle: SubtleCrypto): SignatureBackend {
       const hit = byAlg?.get(alg)
       if (hit !== undefined) return hit
       const check = checkWith(importPublic(jwk, alg), alg)
-      if (byAlg === undefined) cache.set(jwk, (byAlg = new Map()))
+      if (byAlg === undefined) {
+        byAlg = new Map()
+        cache.set(jwk, byAlg)
+      }
       byAlg.set(alg, check)
       return check
     },
     forSecret(secret, alg) {
-      const imported = subtle.importKey('raw', secret as Uint8Array<ArrayBuffer>, webAlgorithm(alg).importParams, false, ['verify'])
+      const imported = subtle.importKey(
+        'raw',
+        secret as Uint8Array<ArrayBuffer>,
+        webAlgorithm(alg).importParams,
+        false,
+        ['verify'],
+      )
       return checkWith(imported, alg)
     },
   }

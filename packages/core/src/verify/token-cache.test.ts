@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRemoteJWKS } from '../jwks/remote.js'
 import { createStaticJWKS } from '../jwks/static.js'
@@ -39,7 +40,12 @@ afterAll(() => issuer.close())
 describe('verified-token cache', () => {
   it('a hit skips the key lookup and signature check and returns the same principal', async () => {
     const source = counting(createStaticJWKS(issuer.jwks()))
-    const auth = createAuth({ issuer: issuer.issuer, audience: issuer.audience, source, tokenCache: { max: 10 } })
+    const auth = createAuth({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      source,
+      tokenCache: { max: 10 },
+    })
     const token = await issuer.sign({ sub: 'alice', roles: ['admin'] })
     const first = await auth.verify(token)
     const second = await auth.verify(token)
@@ -61,7 +67,13 @@ describe('verified-token cache', () => {
   it('an entry never outlives exp, whatever the clock tolerance', async () => {
     let now = Date.now()
     const source = counting(createStaticJWKS(issuer.jwks()))
-    const auth = createAuth({ issuer: issuer.issuer, audience: issuer.audience, source, tokenCache: {}, clock: () => now })
+    const auth = createAuth({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      source,
+      tokenCache: {},
+      clock: () => now,
+    })
     const token = await issuer.sign({}, { expiresIn: 120 })
     const exp = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).exp as number
     await auth.verify(token)
@@ -79,7 +91,13 @@ describe('verified-token cache', () => {
   it('ttl caps an entry below exp', async () => {
     let now = Date.now()
     const source = counting(createStaticJWKS(issuer.jwks()))
-    const auth = createAuth({ issuer: issuer.issuer, audience: issuer.audience, source, tokenCache: { ttl: '10s' }, clock: () => now })
+    const auth = createAuth({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      source,
+      tokenCache: { ttl: '10s' },
+      clock: () => now,
+    })
     const token = await issuer.sign({}, { expiresIn: 3600 })
     await auth.verify(token)
     now += 9_999
@@ -93,7 +111,13 @@ describe('verified-token cache', () => {
   it('a clock that goes back before nbf misses', async () => {
     let now = Date.now()
     const source = counting(createStaticJWKS(issuer.jwks()))
-    const auth = createAuth({ issuer: issuer.issuer, audience: issuer.audience, source, tokenCache: {}, clock: () => now })
+    const auth = createAuth({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      source,
+      tokenCache: {},
+      clock: () => now,
+    })
     const token = await issuer.sign({ nbf: Math.floor(now / 1000) }, { expiresIn: 3600 })
     await auth.verify(token)
     now -= 120_000
@@ -126,7 +150,12 @@ describe('verified-token cache', () => {
 
   it('is bounded, least recently used first out', async () => {
     const source = counting(createStaticJWKS(issuer.jwks()))
-    const auth = createAuth({ issuer: issuer.issuer, audience: issuer.audience, source, tokenCache: { max: 3 } })
+    const auth = createAuth({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      source,
+      tokenCache: { max: 3 },
+    })
     const tokens = await Promise.all([1, 2, 3, 4].map((n) => issuer.sign({ sub: `u${n}` })))
     for (const t of tokens.slice(0, 3)) await auth.verify(t)
     await auth.verify(tokens[0]!) // u1 becomes the most recent
@@ -187,5 +216,35 @@ describe('verified-token cache', () => {
     await auth.verify(token)
     await auth.verify(token)
     expect(source.calls).toBe(2)
+  })
+
+  it('HMAC tokens are cached too, also on an issuer that has a key set as well', async () => {
+    const secret = 'an-hmac-secret-of-at-least-32-bytes'
+    const auth = createAuth({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      keys: issuer.jwks(),
+      secret,
+      algorithms: ['ES256', 'HS256'],
+      tokenCache: {},
+    })
+    const b64 = (v: string | Buffer) => Buffer.from(v).toString('base64url')
+    const claims = {
+      iss: issuer.issuer,
+      aud: issuer.audience,
+      sub: 'h',
+      exp: Math.floor(Date.now() / 1000) + 60,
+    }
+    const input = `${b64('{"alg":"HS256"}')}.${b64(JSON.stringify(claims))}`
+    const token = `${input}.${b64(createHmac('sha256', secret).update(input).digest())}`
+    const first = await auth.verify(token)
+    expect(await auth.verify(token)).toBe(first)
+    const uncached = createAuth({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      secret,
+      algorithms: ['HS256'],
+    })
+    expect(await uncached.verify(token)).not.toBe(await uncached.verify(token))
   })
 })

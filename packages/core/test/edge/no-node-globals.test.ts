@@ -29,7 +29,11 @@ let now: number
 
 function hmac(alg: 'HS256' | 'HS384' | 'HS512', claims: object, secret = SECRET): string {
   const input = `${b64(JSON.stringify({ alg }))}.${b64(JSON.stringify(claims))}`
-  return `${input}.${b64(createHmac(`sha${alg.slice(2)}`, secret).update(input).digest())}`
+  return `${input}.${b64(
+    createHmac(`sha${alg.slice(2)}`, secret)
+      .update(input)
+      .digest(),
+  )}`
 }
 
 async function outcome(auth: Auth, token: string): Promise<string> {
@@ -58,7 +62,10 @@ async function corpus(): Promise<[string, string][]> {
     cases.push([`${alg} expired`, await iss.sign({}, { alg, expiresIn: -3600 })])
     cases.push([`${alg} unknown kid`, await iss.sign({}, { alg, kid: 'nope' })])
     const [h, , s] = token.split('.')
-    cases.push([`${alg} tampered payload`, `${h}.${b64(JSON.stringify({ iss: iss.issuer, aud: iss.audience, sub: 'admin', exp: now + 60 }))}.${s}`])
+    cases.push([
+      `${alg} tampered payload`,
+      `${h}.${b64(JSON.stringify({ iss: iss.issuer, aud: iss.audience, sub: 'admin', exp: now + 60 }))}.${s}`,
+    ])
   }
   const base = { iss: iss.issuer, aud: iss.audience, sub: 'h', exp: now + 300 }
   for (const alg of ['HS256', 'HS384', 'HS512'] as const) {
@@ -138,7 +145,12 @@ describe('without Node built-ins', () => {
   })
 
   it('the token cache works on this path too', async () => {
-    const auth = createAuth({ issuer: rsIssuer.issuer, audience: rsIssuer.audience, keys: rsIssuer.jwks(), tokenCache: { max: 2 } })
+    const auth = createAuth({
+      issuer: rsIssuer.issuer,
+      audience: rsIssuer.audience,
+      keys: rsIssuer.jwks(),
+      tokenCache: { max: 2 },
+    })
     const token = await rsIssuer.sign({ sub: 'cached' }, { alg: 'EdDSA' })
     const first = await auth.verify(token)
     expect(await auth.verify(token)).toBe(first)

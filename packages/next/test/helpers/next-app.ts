@@ -47,10 +47,10 @@ export async function startApp(dir: string, env: Record<string, string>): Promis
   const output = collect(child)
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`next start did not get ready:\n${output()}`)),
-      READY_TIMEOUT_MS,
-    )
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM')
+      reject(new Error(`next start did not get ready:\n${output()}`))
+    }, READY_TIMEOUT_MS)
     const check = () => {
       if (/Ready in/i.test(output())) {
         clearTimeout(timer)

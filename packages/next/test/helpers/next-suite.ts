@@ -109,6 +109,17 @@ export function describeNextApp(
       })
     })
 
+    it('requireAuth() redirects to loginUrl without a token and refuses a missing scope', async () => {
+      const anonymous = await fetch(url('/account'), { redirect: 'manual' })
+      expect(anonymous.status).toBe(307)
+      expect(new URL(anonymous.headers.get('location') ?? '', app!.url).pathname).toBe('/login')
+      const alice = await get('/account', bearer(await kit.main.sign({ sub: 'alice', scope: 'read write' })))
+      expect(await alice.text()).toContain('account:alice')
+      const bob = await get('/account', bearer(await kit.main.sign({ sub: 'bob', scope: 'read' })))
+      expect(bob.status).toBe(500)
+      expect(await bob.text()).not.toContain('account:bob')
+    })
+
     it('server components read the principal with auth()', async () => {
       const token = await kit.main.sign({ sub: 'alice' })
       expect(await (await get('/me', bearer(token))).text()).toContain('subject:alice')

@@ -1,0 +1,116 @@
+// pnpm bench:http — req/s and p99 of a protected GET (RS256) per framework: no auth, Keygate
+// without and with its token cache, and the framework's usual peer, plus JWKS fetches during a
+// 500-request burst on a cold process. Not a test: numbers depend on the machine.
+//
+// Layout: this process holds the JWKS (createTestIssuer on 127.0.0.1) and drives autocannon;
+// each server runs alone in a child process (servers.mjs), so the load generator and the
+// server under test never share an event loop. Everything stays on 127.0.0.1.
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+import { createTestIssuer } from '../../packages/core/dist/testing/index.js'
+
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 4)
+const WARMUP_S = 1
+const CONNECTIONS = 10
+const BURST = 500
+const BURST_CONNECTIONS = 100
+
+const VARIANTS = [
+  ['express', 'none'],
+  ['express', 'keygate'],
+  ['express', 'keygate-cache'],
+  ['express', 'express-jwt'],
+  ['fastify', 'none'],
+  ['fastify', 'keygate'],
+  ['fastify', 'keygate-cache'],
+  ['fastify', '@fastify/jwt'],
+  ['fastify', 'fastify-jwt-jwks'],
+  ['hono', 'none'],
+  ['hono', 'keygate'],
+  ['hono', 'keygate-cache'],
+  ['hono', 'hono/jwk'],
+  ['node', 'none'],
+  ['node', 'jose'],
+]
+const LABEL = { none: 'no auth', keygate: 'Keygate', 'keygate-cache': 'Keygate + token cache', jose: 'jose jwtVerify' }
+
+const issuer = await createTestIssuer({ algorithms: ['RS256'] })
+await issuer.listen()
+const token = await issuer.sign({ sub: 'bench-user', scope: 'read' }, { expiresIn: 3600 })
+const config = JSON.stringify({
+  issuer: issuer.issuer,
+  audience: issuer.audience,
+  jwksUri: issuer.jwksUri,
+  publicJwk: issuer.keys[0].publicJwk,
+})
+const serverScript = fileURLToPath(new URL('./servers.mjs', import.meta.url))
+
+async function startServer(framework, kind) {
+  const child = spawn(process.execPath, [serverScript], {
+    env: { ...process.env, BENCH_VARIANT: `${framework}:${kind}`, BENCH_CONFIG: config, NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const port = await new Promise((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (chunk) => {
+      out += chunk
+      const line = out.split('\n').find((l) => l.startsWith('{'))
+      if (line) resolve(JSON.parse(line).port)
+    })
+    child.once('exit', (code) => reject(new Error(`${framework}:${kind} exited with ${code}`)))
+  })
+  const stop = () =>
+    new Promise((resolve) => {
+      child.once('exit', resolve)
+      child.kill('SIGTERM')
+    })
+  return { url: `http://127.0.0.1:${port}/r`, stop }
+}
+
+const load = (url, options) =>
+  autocannon({ url, headers: { authorization: `Bearer ${token}` }, connections: CONNECTIONS, ...options })
+
+const rows = []
+for (const [framework, kind] of VARIANTS) {
+  const server = await startServer(framework, kind)
+  try {
+    await load(server.url, { duration: WARMUP_S })
+    const result = await load(server.url, { duration: DURATION_S })
+    rows.push({ framework, kind, rps: result.requests.average, p99: result.latency.p99, bad: result.non2xx + result.errors })
+  } finally {
+    await server.stop()
+  }
+}
+
+const bursts = []
+for (const [framework, kind] of VARIANTS) {
+  if (kind === 'none' || kind === '@fastify/jwt') continue // no JWKS involved
+  const before = issuer.counters.jwks
+  const server = await startServer(framework, kind)
+  try {
+    const result = await load(server.url, { amount: BURST, connections: BURST_CONNECTIONS })
+    bursts.push({ framework, kind, fetches: issuer.counters.jwks - before, bad: result.non2xx + result.errors })
+  } finally {
+    await server.stop()
+  }
+}
+await issuer.close()
+
+const baseline = Object.fromEntries(rows.filter((r) => r.kind === 'none').map((r) => [r.framework, r.rps]))
+const pad = (value, width, right = false) => (right ? String(value).padStart(width) : String(value).padEnd(width))
+console.log(`\nProtected GET, RS256, ${CONNECTIONS} connections, ${DURATION_S} s per run (after ${WARMUP_S} s warm-up), Node ${process.version}\n`)
+console.log(`${pad('framework', 10)}${pad('variant', 24)}${pad('req/s', 10, true)}${pad('p99 ms', 9, true)}${pad('auth÷no-auth', 14, true)}`)
+for (const r of rows) {
+  const ratio = r.kind === 'none' ? '1.00' : (r.rps / baseline[r.framework]).toFixed(2)
+  const warn = r.bad > 0 ? `  (${r.bad} non-2xx/errors!)` : ''
+  console.log(
+    `${pad(r.framework, 10)}${pad(LABEL[r.kind] ?? r.kind, 24)}${pad(Math.round(r.rps), 10, true)}${pad(r.p99, 9, true)}${pad(ratio, 14, true)}${warn}`,
+  )
+}
+console.log(`\nJWKS fetches during a ${BURST}-request burst (${BURST_CONNECTIONS} connections) on a cold process\n`)
+console.log(`${pad('framework', 10)}${pad('variant', 24)}${pad('fetches', 9, true)}`)
+for (const b of bursts) {
+  const warn = b.bad > 0 ? `  (${b.bad} non-2xx/errors!)` : ''
+  console.log(`${pad(b.framework, 10)}${pad(LABEL[b.kind] ?? b.kind, 24)}${pad(b.fetches, 9, true)}${warn}`)
+}

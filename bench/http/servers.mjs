@@ -1,0 +1,110 @@
+// One benchmark server per child process: `node servers.mjs` with BENCH_VARIANT and BENCH_CONFIG
+// (issuer, audience, jwksUri, publicJwk) in the environment. Prints {"port":…} once listening on
+// 127.0.0.1 and serves GET /r until killed. Every variant answers the same small JSON body.
+import { createPublicKey } from 'node:crypto'
+import { createServer } from 'node:http'
+import { createAuth } from '../../packages/core/dist/index.js'
+
+const variant = process.env.BENCH_VARIANT
+const config = JSON.parse(process.env.BENCH_CONFIG)
+const { issuer, audience, jwksUri } = config
+const keygateOptions = (cache) => ({
+  issuer,
+  audience,
+  jwksUri,
+  algorithms: ['RS256'],
+  ...(cache ? { tokenCache: { max: 10_000 } } : {}),
+})
+const body = (subject) => ({ ok: true, subject })
+
+async function express(kind) {
+  const { default: express } = await import('express')
+  const app = express()
+  if (kind === 'none') app.get('/r', (_req, res) => res.json(body()))
+  else if (kind === 'keygate' || kind === 'keygate-cache') {
+    const { authenticate, getAuth } = await import('../../packages/express/dist/index.js')
+    const auth = createAuth(keygateOptions(kind === 'keygate-cache'))
+    app.get('/r', authenticate(auth), (req, res) => res.json(body(getAuth(req).subject)))
+  } else if (kind === 'express-jwt') {
+    const { expressjwt } = await import('express-jwt')
+    const { default: jwksRsa } = await import('jwks-rsa')
+    const secret = jwksRsa.expressJwtSecret({ jwksUri, cache: true, rateLimit: true })
+    app.get('/r', expressjwt({ secret, algorithms: ['RS256'], audience, issuer }), (req, res) =>
+      res.json(body(req.auth.sub)),
+    )
+  }
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve(server.address().port))
+  })
+}
+
+async function fastify(kind) {
+  const { default: Fastify } = await import('fastify')
+  const app = Fastify()
+  if (kind === 'none') app.get('/r', async () => body())
+  else if (kind === 'keygate' || kind === 'keygate-cache') {
+    const { keygate } = await import('../../packages/fastify/dist/index.js')
+    await app.register(keygate, { auth: createAuth(keygateOptions(kind === 'keygate-cache')) })
+    app.get('/r', { onRequest: app.authenticate }, async (request) => body(request.auth.subject))
+  } else if (kind === '@fastify/jwt') {
+    const { default: fastifyJwt } = await import('@fastify/jwt')
+    const pem = createPublicKey({ key: config.publicJwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' })
+    await app.register(fastifyJwt, {
+      secret: { public: pem },
+      verify: { algorithms: ['RS256'], allowedAud: audience, allowedIss: issuer },
+    })
+    app.get('/r', { onRequest: (request) => request.jwtVerify() }, async (request) => body(request.user.sub))
+  } else if (kind === 'fastify-jwt-jwks') {
+    const { default: fastifyJwtJwks } = await import('fastify-jwt-jwks')
+    await app.register(fastifyJwtJwks, { jwksUrl: jwksUri, audience, issuer })
+    app.get('/r', { onRequest: app.authenticate }, async (request) => body(request.user.sub))
+  }
+  return Number(new URL(await app.listen({ port: 0, host: '127.0.0.1' })).port)
+}
+
+async function hono(kind) {
+  const { Hono } = await import('hono')
+  const { serve } = await import('@hono/node-server')
+  const app = new Hono()
+  if (kind === 'none') app.get('/r', (c) => c.json(body()))
+  else if (kind === 'keygate' || kind === 'keygate-cache') {
+    const { authenticate } = await import('../../packages/hono/dist/index.js')
+    const auth = createAuth(keygateOptions(kind === 'keygate-cache'))
+    app.get('/r', authenticate(auth), (c) => c.json(body(c.var.auth.subject)))
+  } else if (kind === 'hono/jwk') {
+    const { jwk } = await import('hono/jwk')
+    app.get('/r', jwk({ jwks_uri: jwksUri, alg: ['RS256'], verification: { iss: issuer, aud: audience } }), (c) =>
+      c.json(body(c.get('jwtPayload').sub)),
+    )
+  }
+  return new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port))
+    void server
+  })
+}
+
+async function node(kind) {
+  let handler = (_req, res) => res.end(JSON.stringify(body()))
+  if (kind === 'jose') {
+    const { createRemoteJWKSet, jwtVerify } = await import('jose')
+    const jwks = createRemoteJWKSet(new URL(jwksUri))
+    handler = (req, res) => {
+      const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
+      if (!token) return res.writeHead(401).end()
+      jwtVerify(token, jwks, { issuer, audience, algorithms: ['RS256'] }).then(
+        ({ payload }) => {
+          res.setHeader('content-type', 'application/json')
+          res.end(JSON.stringify(body(payload.sub)))
+        },
+        () => res.writeHead(401).end(),
+      )
+    }
+  }
+  const server = createServer(handler)
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)))
+}
+
+const [framework, kind] = variant.split(':')
+const start = { express, fastify, hono, node }[framework]
+const port = await start(kind)
+process.stdout.write(`${JSON.stringify({ port })}\n`)

@@ -1,0 +1,610 @@
+import { describe, expect, it } from 'vitest'
+import { createTestIssuer } from '../testing/test-issuer.js'
+import { formatCredential } from './credential-format.js'
+import { ADMIN_TOKEN, AUDIENCE, basic, ISSUER, setup } from './test-fixtures.js'
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
+
+async function withKey(overrides: Parameters<typeof setup>[0] = {}) {
+  const f = setup(overrides)
+  const created = await f.issuer.apiKeys.create({ subject: 'svc', name: 'n', permissions: ['read', 'write'] })
+  return { f, ...created }
+}
+
+async function oauthError(response: Response, status: number, error: string) {
+  expect(response.status).toBe(status)
+  expect(response.headers.get('content-type')).toBe('application/json')
+  expect(response.headers.get('cache-control')).toBe('no-store')
+  const body = await response.json()
+  expect(body.error).toBe(error)
+  expect(typeof body.code).toBe('string')
+  return body
+}
+
+describe('routing', () => {
+  it('answers 404 for unknown paths and 405 with Allow for wrong methods', async () => {
+    const f = setup()
+    await oauthError(await f.request('/nope'), 404, 'invalid_request')
+    const wrong = await f.request('/token')
+    await oauthError(wrong, 405, 'invalid_request')
+    expect(wrong.headers.get('allow')).toBe('POST')
+    const jwks = await f.request('/.well-known/jwks.json', { method: 'DELETE' })
+    expect(jwks.status).toBe(405)
+    expect(jwks.headers.get('allow')).toBe('GET, HEAD')
+  })
+
+  it('serves every route under basePath and nothing outside it', async () => {
+    const f = setup({ basePath: '/oauth' })
+    expect((await f.request('/oauth/.well-known/jwks.json')).status).toBe(200)
+    expect((await f.request('/.well-known/jwks.json')).status).toBe(404)
+    expect((await f.request('/oauthx/token', { method: 'POST' })).status).toBe(404)
+    const metadata = await (await f.request('/oauth/.well-known/oauth-authorization-server')).json()
+    expect(metadata.token_endpoint).toBe(`${ISSUER}/oauth/token`)
+    expect(f.issuer.jwksUri).toBe(`${ISSUER}/oauth/.well-known/jwks.json`)
+  })
+
+  it('hides the admin routes when no admin token is configured', async () => {
+    const f = setup({ adminToken: undefined })
+    expect(
+      (await f.request('/admin/api-keys', { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status,
+    ).toBe(404)
+  })
+})
+
+describe('POST /token', () => {
+  it('client_credentials with Basic: RFC 6749 JSON, no-store', async () => {
+    const { f, id, key } = await withKey()
+    const response = await f.post(
+      '/token',
+      { grant_type: 'client_credentials' },
+      { authorization: basic(id, key) },
+    )
+    expect(response.status).toBe(200)
+    expect(response.headers.get('cache-control')).toBe('no-store')
+    expect(response.headers.get('pragma')).toBe('no-cache')
+    const body = await response.json()
+    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 900, scope: 'read write' })
+    expect(body.access_token.split('.')).toHaveLength(3)
+    expect(body.refresh_token).toMatch(/^kgr_/)
+  })
+
+  it('client_credentials with the form: client_secret alone, or with a matching client_id', async () => {
+    const { f, id, key } = await withKey()
+    expect((await f.post('/token', { grant_type: 'client_credentials', client_secret: key })).status).toBe(
+      200,
+    )
+    expect(
+      (await f.post('/token', { grant_type: 'client_credentials', client_id: id, client_secret: key }))
+        .status,
+    ).toBe(200)
+    const mismatch = await f.post('/token', {
+      grant_type: 'client_credentials',
+      client_id: 'AAAAAAAAAAAAAAAA',
+      client_secret: key,
+    })
+    await oauthError(mismatch, 401, 'invalid_client')
+    expect(mismatch.headers.get('www-authenticate')).toBeNull()
+  })
+
+  it('down-scoping: a subset is granted, anything more is invalid_scope', async () => {
+    const { f, key } = await withKey()
+    const narrow = await f.post('/token', {
+      grant_type: 'client_credentials',
+      client_secret: key,
+      scope: 'read',
+    })
+    expect((await narrow.json()).scope).toBe('read')
+    await oauthError(
+      await f.post('/token', { grant_type: 'client_credentials', client_secret: key, scope: 'read admin' }),
+      400,
+      'invalid_scope',
+    )
+  })
+
+  it('the subject always comes from the key record, never from the request', async () => {
+    const { f, key } = await withKey()
+    const response = await f.post('/token', {
+      grant_type: 'client_credentials',
+      client_secret: key,
+      sub: 'root',
+      subject: 'root',
+    })
+    const { access_token } = await response.json()
+    const payload = JSON.parse(atob(access_token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')))
+    expect(payload.sub).toBe('svc')
+  })
+
+  it('invalid_client over Basic carries WWW-Authenticate: Basic; errors never echo the key', async () => {
+    const { f, id, key } = await withKey()
+    const wrongKey = `${key.slice(0, -10)}${'x'.repeat(10)}`
+    const response = await f.post(
+      '/token',
+      { grant_type: 'client_credentials' },
+      { authorization: basic(id, wrongKey) },
+    )
+    const body = await oauthError(response, 401, 'invalid_client')
+    expect(response.headers.get('www-authenticate')).toMatch(/^Basic /)
+    expect(JSON.stringify(body)).not.toContain(wrongKey.slice(20))
+  })
+
+  it('rejects a checksum-garbage key without any store lookup', async () => {
+    const { f, key } = await withKey()
+    const before = f.store.calls.getAPIKey ?? 0
+    const garbage = [
+      `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`,
+      'kg_nonsense',
+      'x'.repeat(69),
+      key.replace('kg_', 'kx_'),
+    ]
+    for (const secret of garbage) {
+      await oauthError(
+        await f.post('/token', { grant_type: 'client_credentials', client_secret: secret }),
+        401,
+        'invalid_client',
+      )
+    }
+    expect(f.store.calls.getAPIKey ?? 0).toBe(before)
+    // A well-formed key with a valid checksum does reach the store (and fails there).
+    const { key: other } = await f.issuer.apiKeys.create({ subject: 's', name: 'n' })
+    await f.issuer.apiKeys.revoke(other.split('_')[1]!)
+    await oauthError(
+      await f.post('/token', { grant_type: 'client_credentials', client_secret: other }),
+      401,
+      'invalid_client',
+    )
+    expect(f.store.calls.getAPIKey).toBe(before + 1)
+  })
+
+  it('records last_used_at, at most once a minute', async () => {
+    const { f, id, key } = await withKey()
+    await f.post('/token', { grant_type: 'client_credentials', client_secret: key })
+    expect((await f.issuer.apiKeys.get(id))?.lastUsedAt).toBe(new Date(f.clock.now).toISOString())
+    const touches = f.store.calls.touchAPIKey
+    f.clock.advance(10_000)
+    await f.post('/token', { grant_type: 'client_credentials', client_secret: key })
+    expect(f.store.calls.touchAPIKey).toBe(touches)
+    f.clock.advance(60_000)
+    await f.post('/token', { grant_type: 'client_credentials', client_secret: key })
+    expect((await f.issuer.apiKeys.get(id))?.lastUsedAt).toBe(new Date(f.clock.now).toISOString())
+  })
+
+  it.each([
+    ['no grant_type', {}, 400, 'invalid_request'],
+    ['an unknown grant_type', { grant_type: 'password' }, 400, 'unsupported_grant_type'],
+    ['client_credentials without credentials', { grant_type: 'client_credentials' }, 401, 'invalid_client'],
+    ['refresh_token without a token', { grant_type: 'refresh_token' }, 400, 'invalid_request'],
+    [
+      'a garbage refresh token',
+      { grant_type: 'refresh_token', refresh_token: 'kgr_x' },
+      400,
+      'invalid_grant',
+    ],
+    ['a malformed scope', { grant_type: 'client_credentials', scope: 'a"b' }, 400, 'invalid_request'],
+  ])('%s → %i %s', async (_name, form, status, error) => {
+    const f = setup()
+    await oauthError(await f.post('/token', form as Record<string, string>), status, error)
+  })
+
+  it.each([
+    ['JSON instead of a form', { 'content-type': 'application/json' }, '{"grant_type":"client_credentials"}'],
+    ['no content type', {}, 'grant_type=client_credentials'],
+    ['text/plain', { 'content-type': 'text/plain' }, 'grant_type=client_credentials'],
+    ['a repeated parameter', FORM, 'grant_type=client_credentials&grant_type=refresh_token'],
+    ['a parameter without a name', FORM, '=x&grant_type=client_credentials'],
+  ])('%s → 400 invalid_request', async (_name, headers, body) => {
+    const f = setup()
+    await oauthError(await f.request('/token', { method: 'POST', headers, body }), 400, 'invalid_request')
+  })
+
+  it('invalid UTF-8 → 400', async () => {
+    const f = setup()
+    const body = new Uint8Array([0x67, 0x72, 0x61, 0x6e, 0x74, 0x3d, 0xff, 0xfe])
+    await oauthError(
+      await f.request('/token', { method: 'POST', headers: FORM, body }),
+      400,
+      'invalid_request',
+    )
+  })
+
+  it('oversized bodies → 400, whether declared, undeclared or streamed', async () => {
+    const f = setup()
+    const big = `grant_type=client_credentials&pad=${'a'.repeat(17 * 1024)}`
+    await oauthError(
+      await f.request('/token', { method: 'POST', headers: FORM, body: big }),
+      400,
+      'invalid_request',
+    )
+    const declared = await f.request('/token', {
+      method: 'POST',
+      headers: { ...FORM, 'content-length': String(1024 * 1024) },
+      body: 'grant_type=client_credentials',
+    })
+    await oauthError(declared, 400, 'invalid_request')
+    let pulled = 0
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 1
+        // An endless body: reading must stop once the limit is passed.
+        controller.enqueue(new Uint8Array(4096).fill(0x61))
+      },
+    })
+    const streamed = await f.request('/token', {
+      method: 'POST',
+      headers: FORM,
+      body: stream,
+      duplex: 'half',
+    } as RequestInit)
+    await oauthError(streamed, 400, 'invalid_request')
+    expect(pulled).toBeLessThan(10)
+  })
+
+  it('malformed Basic credentials and credentials sent twice → 400', async () => {
+    const { f, id, key } = await withKey()
+    await oauthError(
+      await f.post('/token', { grant_type: 'client_credentials' }, { authorization: 'Basic !!!' }),
+      400,
+      'invalid_request',
+    )
+    await oauthError(
+      await f.post(
+        '/token',
+        { grant_type: 'client_credentials' },
+        { authorization: `Basic ${btoa('no-colon')}` },
+      ),
+      400,
+      'invalid_request',
+    )
+    await oauthError(
+      await f.post(
+        '/token',
+        { grant_type: 'client_credentials', client_secret: key },
+        { authorization: basic(id, key) },
+      ),
+      400,
+      'invalid_request',
+    )
+  })
+})
+
+describe('rate limiting', () => {
+  it('blocks a key id after maxFailures with 429 + Retry-After, and lifts the block after the window', async () => {
+    const { f, id, key } = await withKey({ rateLimit: { maxFailures: 3, window: '1m' } })
+    // A well-formed wrong key for this id (valid checksum), so the failure counts against the id.
+    const wellFormedWrong = formatCredential('kg', id, 'a'.repeat(43))
+    for (let i = 0; i < 3; i++) {
+      await oauthError(
+        await f.post('/token', { grant_type: 'client_credentials', client_secret: wellFormedWrong }),
+        401,
+        'invalid_client',
+      )
+    }
+    const limited = await f.post('/token', { grant_type: 'client_credentials', client_secret: key })
+    await oauthError(limited, 429, 'slow_down')
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(f.events.find((e) => e.type === 'rate_limited')).toMatchObject({ scope: 'key', keyId: id })
+    f.clock.advance(61_000)
+    expect((await f.post('/token', { grant_type: 'client_credentials', client_secret: key })).status).toBe(
+      200,
+    )
+  })
+
+  it('limits per client address only with trustProxy, using the proxy-added (last) X-Forwarded-For entry', async () => {
+    const { f, key } = await withKey({ rateLimit: { maxFailures: 2 }, trustProxy: true })
+    const from = (address: string) => ({ 'x-forwarded-for': `1.1.1.1, ${address}` })
+    for (let i = 0; i < 2; i++)
+      await f.post('/token', { grant_type: 'client_credentials', client_secret: 'garbage' }, from('10.0.0.1'))
+    await oauthError(
+      await f.post('/token', { grant_type: 'client_credentials', client_secret: key }, from('10.0.0.1')),
+      429,
+      'slow_down',
+    )
+    expect(
+      (await f.post('/token', { grant_type: 'client_credentials', client_secret: key }, from('10.0.0.2')))
+        .status,
+    ).toBe(200)
+  })
+
+  it('limits failed admin attempts per address', async () => {
+    const f = setup({ rateLimit: { maxFailures: 2 }, clientAddress: () => '10.0.0.9' })
+    for (let i = 0; i < 2; i++)
+      await f.request('/admin/api-keys', { headers: { authorization: 'Bearer wrong-token' } })
+    const limited = await f.request('/admin/api-keys', {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    })
+    expect(limited.status).toBe(429)
+  })
+})
+
+describe('POST /revoke', () => {
+  it('revokes a refresh token for its own client, answers 200 for unknown tokens', async () => {
+    const { f, key } = await withKey()
+    const { refresh_token } = await (
+      await f.post('/token', { grant_type: 'client_credentials', client_secret: key })
+    ).json()
+    expect((await f.post('/revoke', { token: 'kgr_unknown', client_secret: key })).status).toBe(200)
+    expect((await f.post('/revoke', { token: 'eyJ.access.token', client_secret: key })).status).toBe(200)
+    expect(
+      (
+        await f.post('/revoke', {
+          token: refresh_token,
+          client_secret: key,
+          token_type_hint: 'refresh_token',
+        })
+      ).status,
+    ).toBe(200)
+    await oauthError(
+      await f.post('/token', { grant_type: 'refresh_token', refresh_token }),
+      400,
+      'invalid_grant',
+    )
+  })
+
+  it("another client's token is left alone (still 200); no client at all is 401", async () => {
+    const { f, key } = await withKey()
+    const other = await f.issuer.apiKeys.create({ subject: 'other', name: 'n' })
+    const { refresh_token } = await (
+      await f.post('/token', { grant_type: 'client_credentials', client_secret: key })
+    ).json()
+    expect((await f.post('/revoke', { token: refresh_token, client_secret: other.key })).status).toBe(200)
+    await oauthError(await f.post('/revoke', { token: refresh_token }), 401, 'invalid_client')
+    expect((await f.post('/token', { grant_type: 'refresh_token', refresh_token })).status).toBe(200)
+  })
+
+  it('refresh tokens from createToken (no client) can be revoked by their holder', async () => {
+    const f = setup()
+    const { refreshToken } = await f.issuer.createToken({ subject: 'u', refresh: true })
+    expect((await f.post('/revoke', { token: refreshToken! })).status).toBe(200)
+    expect(
+      (await f.post('/token', { grant_type: 'refresh_token', refresh_token: refreshToken! })).status,
+    ).toBe(400)
+  })
+
+  it('errors: missing token 400, wrong content type 400, bad client 401', async () => {
+    const { f } = await withKey()
+    await oauthError(await f.post('/revoke', {}), 400, 'invalid_request')
+    await oauthError(await f.request('/revoke', { method: 'POST', body: 'token=x' }), 400, 'invalid_request')
+    await oauthError(await f.post('/revoke', { token: 'x', client_secret: 'kg_bad' }), 401, 'invalid_client')
+  })
+})
+
+describe('POST /introspect', () => {
+  it('needs the admin credential or an API key', async () => {
+    const { f } = await withKey()
+    const anonymous = await f.post('/introspect', { token: 'x' })
+    await oauthError(anonymous, 401, 'unauthorized')
+    expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer/)
+    const wrong = await f.post('/introspect', { token: 'x' }, { authorization: 'Bearer not-the-admin-token' })
+    await oauthError(wrong, 401, 'invalid_client')
+    expect(wrong.headers.get('www-authenticate')).toContain('invalid_token')
+  })
+
+  it('describes valid access and refresh tokens; anything else is { active: false }', async () => {
+    const { f, id, key } = await withKey()
+    const tokens = await (
+      await f.post('/token', { grant_type: 'client_credentials', client_secret: key })
+    ).json()
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` }
+    const access = await (await f.post('/introspect', { token: tokens.access_token }, admin)).json()
+    expect(access).toMatchObject({
+      active: true,
+      sub: 'svc',
+      scope: 'read write',
+      client_id: id,
+      iss: ISSUER,
+      aud: AUDIENCE,
+    })
+    const viaKey = await (
+      await f.post('/introspect', { token: tokens.access_token, client_secret: key })
+    ).json()
+    expect(viaKey.active).toBe(true)
+    const refresh = await (await f.post('/introspect', { token: tokens.refresh_token }, admin)).json()
+    expect(refresh).toMatchObject({ active: true, token_type: 'refresh_token', sub: 'svc', client_id: id })
+    for (const token of ['garbage', `${tokens.access_token}x`, 'kgr_abc', 'a.b.c']) {
+      expect(await (await f.post('/introspect', { token }, admin)).json()).toEqual({ active: false })
+    }
+    f.clock.advance(16 * 60_000)
+    expect(await (await f.post('/introspect', { token: tokens.access_token }, admin)).json()).toEqual({
+      active: false,
+    })
+    await f.issuer.apiKeys.revoke(id)
+    expect(await (await f.post('/introspect', { token: tokens.refresh_token }, admin)).json()).toEqual({
+      active: false,
+    })
+  })
+
+  it('a rotated (consumed) refresh token is inactive', async () => {
+    const { f, key } = await withKey()
+    const tokens = await (
+      await f.post('/token', { grant_type: 'client_credentials', client_secret: key })
+    ).json()
+    await f.post('/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token })
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` }
+    expect(await (await f.post('/introspect', { token: tokens.refresh_token }, admin)).json()).toEqual({
+      active: false,
+    })
+  })
+})
+
+describe('JWKS and metadata', () => {
+  it('JWKS: public keys only, max-age shorter than publishAhead, ETag revalidation, HEAD', async () => {
+    const f = setup({ signing: { publishAhead: '2h', rotateEvery: '1d' } })
+    const response = await f.request('/.well-known/jwks.json')
+    expect(response.status).toBe(200)
+    const maxAge = Number(/max-age=(\d+)/.exec(response.headers.get('cache-control') ?? '')?.[1])
+    expect(maxAge).toBeGreaterThan(0)
+    expect(maxAge * 1000).toBeLessThan(2 * 3_600_000)
+    const { keys } = await response.json()
+    expect(keys).toHaveLength(1)
+    expect(keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' })
+    expect(keys[0]).not.toHaveProperty('d')
+    const etag = response.headers.get('etag')!
+    expect((await f.request('/.well-known/jwks.json', { headers: { 'if-none-match': etag } })).status).toBe(
+      304,
+    )
+    const head = await f.request('/.well-known/jwks.json', { method: 'HEAD' })
+    expect(head.status).toBe(200)
+    expect(await head.text()).toBe('')
+  })
+
+  it('RFC 8414 and OpenID discovery documents point at the routes', async () => {
+    const f = setup()
+    for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
+      const doc = await (await f.request(path)).json()
+      expect(doc).toMatchObject({
+        issuer: ISSUER,
+        token_endpoint: `${ISSUER}/token`,
+        jwks_uri: `${ISSUER}/.well-known/jwks.json`,
+        revocation_endpoint: `${ISSUER}/revoke`,
+        introspection_endpoint: `${ISSUER}/introspect`,
+        grant_types_supported: ['client_credentials', 'refresh_token'],
+      })
+    }
+  })
+})
+
+describe('/auth/decide', () => {
+  it('200 with subject and permissions headers; 403 when a required permission is missing', async () => {
+    const f = setup()
+    const { accessToken } = await f.issuer.createToken({ subject: 'user-1', permissions: ['read', 'write'] })
+    const auth = { authorization: `Bearer ${accessToken}` }
+    const ok = await f.request('/auth/decide?permissions=read,write', { headers: auth })
+    expect(ok.status).toBe(200)
+    expect(ok.headers.get('x-auth-subject')).toBe('user-1')
+    expect(ok.headers.get('x-auth-permissions')).toBe('read write')
+    expect((await f.request('/auth/decide?permissions=admin', { headers: auth })).status).toBe(403)
+    // The proxy may forward any method.
+    expect((await f.request('/auth/decide', { method: 'POST', headers: auth })).status).toBe(200)
+  })
+
+  it('only ever answers 401 for anything wrong with the credentials', async () => {
+    const f = setup()
+    const { accessToken } = await f.issuer.createToken({ subject: 'u' })
+    const foreign = await createTestIssuer({ algorithms: ['EdDSA'], issuer: ISSUER, audience: AUDIENCE })
+    const forged = await foreign.sign({ sub: 'u' }, { header: { typ: 'at+jwt' } })
+    const cases: Array<Record<string, string>> = [
+      {},
+      { authorization: 'Bearer' },
+      { authorization: 'Bearer a.b.c' },
+      { authorization: `Bearer ${accessToken}, Bearer ${accessToken}` },
+      { authorization: `Basic ${btoa('a:b')}` },
+      { authorization: `Bearer ${forged}` },
+      { authorization: `Bearer ${accessToken.slice(0, -4)}AAAA` },
+    ]
+    for (const headers of cases) {
+      const response = await f.request('/auth/decide', { headers })
+      expect(response.status).toBe(401)
+    }
+    f.clock.advance(20 * 60_000)
+    expect(
+      (await f.request('/auth/decide', { headers: { authorization: `Bearer ${accessToken}` } })).status,
+    ).toBe(401)
+  })
+})
+
+describe('admin routes', () => {
+  const admin = { authorization: `Bearer ${ADMIN_TOKEN}` }
+  const json = { ...admin, 'content-type': 'application/json' }
+
+  it('create (201, key shown once), list, get, revoke (204); the key then stops working', async () => {
+    const f = setup()
+    const created = await f.request('/admin/api-keys', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({
+        subject: 'svc',
+        name: 'ci',
+        permissions: ['deploy'],
+        expiresIn: '30d',
+        metadata: { a: 1 },
+      }),
+    })
+    expect(created.status).toBe(201)
+    expect(created.headers.get('cache-control')).toBe('no-store')
+    const { id, key, record } = await created.json()
+    expect(key).toMatch(/^kg_/)
+    expect(record).toMatchObject({ subject: 'svc', name: 'ci', permissions: ['deploy'] })
+    expect(record.expiresAt).toBe(new Date(f.clock.now + 30 * 86_400_000).toISOString())
+    const listed = await (await f.request('/admin/api-keys?subject=svc', { headers: admin })).json()
+    expect(listed.keys.map((k: { id: string }) => k.id)).toEqual([id])
+    expect(JSON.stringify(listed)).not.toContain(key)
+    expect((await f.request(`/admin/api-keys/${id}`, { headers: admin })).status).toBe(200)
+    expect((await f.post('/token', { grant_type: 'client_credentials', client_secret: key })).status).toBe(
+      200,
+    )
+    expect((await f.request(`/admin/api-keys/${id}`, { method: 'DELETE', headers: admin })).status).toBe(204)
+    await oauthError(
+      await f.post('/token', { grant_type: 'client_credentials', client_secret: key }),
+      401,
+      'invalid_client',
+    )
+    await oauthError(
+      await f.request('/admin/api-keys/AAAAAAAAAAAAAAAA', { method: 'DELETE', headers: admin }),
+      404,
+      'invalid_request',
+    )
+    await oauthError(await f.request('/admin/api-keys/..%2Fx', { headers: admin }), 404, 'invalid_request')
+  })
+
+  it('without or with a wrong admin token: 401 with a Bearer challenge', async () => {
+    const f = setup()
+    const missing = await f.request('/admin/api-keys')
+    expect(missing.status).toBe(401)
+    expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer/)
+    const wrong = await f.request('/admin/api-keys', { headers: { authorization: `Bearer ${ADMIN_TOKEN}x` } })
+    expect(wrong.status).toBe(401)
+  })
+
+  it.each([
+    ['a form body', { ...admin, 'content-type': 'application/x-www-form-urlencoded' }, 'subject=a&name=b'],
+    ['malformed JSON', json, '{"subject":'],
+    ['a JSON array', json, '[]'],
+    ['a missing subject', json, '{"name":"n"}'],
+    ['a wrong permissions type', json, '{"subject":"s","name":"n","permissions":"read"}'],
+    ['a bad expiresIn', json, '{"subject":"s","name":"n","expiresIn":{}}'],
+  ])('create with %s → 400', async (_name, headers, body) => {
+    const f = setup()
+    await oauthError(
+      await f.request('/admin/api-keys', { method: 'POST', headers, body }),
+      400,
+      'invalid_request',
+    )
+  })
+})
+
+describe('never a 500 for a client mistake', () => {
+  it('garbage to every route answers 4xx', async () => {
+    const { f } = await withKey()
+    const paths = [
+      '/token',
+      '/revoke',
+      '/introspect',
+      '/admin/api-keys',
+      '/admin/api-keys/x',
+      '/auth/decide',
+      '/.well-known/jwks.json',
+      '/%zz',
+      '//',
+    ]
+    const methods = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH']
+    const bodies: Array<[Record<string, string>, string]> = [
+      [FORM, '%%%'],
+      [FORM, 'grant_type=client_credentials&client_secret=%FF'],
+      [{ 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` }, '\u0000'],
+      [
+        { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', authorization: 'Basic Og==' },
+        'grant_type=refresh_token&refresh_token=kgr_',
+      ],
+      [{ 'content-type': 'multipart/form-data' }, '--x'],
+    ]
+    for (const path of paths) {
+      for (const method of methods) {
+        for (const [headers, body] of bodies) {
+          const init: RequestInit = { method, headers }
+          if (method !== 'GET') init.body = body
+          const response = await f.request(path, init)
+          expect(response.status, `${method} ${path}`).toBeLessThan(500)
+        }
+      }
+    }
+  })
+})

@@ -1,0 +1,41 @@
+import { expect, it } from 'vitest'
+
+it('exports exactly the public API', async () => {
+  expect(Object.keys(await import('./index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "AlgorithmNotAllowedError",
+      "AudienceInvalidError",
+      "AuthError",
+      "ClaimInvalidError",
+      "ConfigurationError",
+      "InsufficientScopeError",
+      "InvalidClientError",
+      "InvalidGrantError",
+      "InvalidRequestError",
+      "InvalidScopeError",
+      "InvalidTokenError",
+      "IssuerUntrustedError",
+      "KeyNotFoundError",
+      "KeysUnavailableError",
+      "MethodNotAllowedError",
+      "NotFoundError",
+      "ProviderUnavailableError",
+      "RateLimitedError",
+      "SignatureInvalidError",
+      "TokenExpiredError",
+      "TokenMalformedError",
+      "TokenMissingError",
+      "TokenNotYetValidError",
+      "TokenRevokedError",
+      "TokenTooOldError",
+      "TypeInvalidError",
+      "UnavailableError",
+      "UnsupportedGrantTypeError",
+      "authenticate",
+      "authorize",
+      "getAuth",
+      "keygate",
+      "mountIssuer",
+    ]
+  `)
+})
