@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { createTestIssuer } from '../../packages/core/dist/testing/index.js'
 
-const DURATION_S = Number(process.env.BENCH_DURATION ?? 4)
+// `node run.mjs --duration=2` for a quicker, noisier run.
+const DURATION_S = Number(process.argv.find((a) => a.startsWith('--duration='))?.slice(11) ?? 2)
+const ROUNDS = 3
 const WARMUP_S = 1
 const CONNECTIONS = 10
 const BURST = 500
@@ -33,7 +35,12 @@ const VARIANTS = [
   ['node', 'none'],
   ['node', 'jose'],
 ]
-const LABEL = { none: 'no auth', keygate: 'Keygate', 'keygate-cache': 'Keygate + token cache', jose: 'jose jwtVerify' }
+const LABEL = {
+  none: 'no auth',
+  keygate: 'Keygate',
+  'keygate-cache': 'Keygate + token cache',
+  jose: 'jose jwtVerify',
+}
 
 const issuer = await createTestIssuer({ algorithms: ['RS256'] })
 await issuer.listen()
@@ -46,9 +53,19 @@ const config = JSON.stringify({
 })
 const serverScript = fileURLToPath(new URL('./servers.mjs', import.meta.url))
 
+// A child that fails to start is retried once: in a monorepo, a concurrent `dist` rebuild can
+// briefly remove the files it imports.
 async function startServer(framework, kind) {
-  const child = spawn(process.execPath, [serverScript], {
-    env: { ...process.env, BENCH_VARIANT: `${framework}:${kind}`, BENCH_CONFIG: config, NODE_ENV: 'production' },
+  try {
+    return await spawnServer(framework, kind)
+  } catch {
+    await new Promise((resolve) => setTimeout(resolve, 5000))
+    return spawnServer(framework, kind)
+  }
+}
+
+async function spawnServer(framework, kind) {
+  const child = spawn(process.execPath, [serverScript, `${framework}:${kind}`, config], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const port = await new Promise((resolve, reject) => {
@@ -71,17 +88,32 @@ async function startServer(framework, kind) {
 const load = (url, options) =>
   autocannon({ url, headers: { authorization: `Bearer ${token}` }, connections: CONNECTIONS, ...options })
 
-const rows = []
+// Every server starts first and stays up; then ROUNDS round-robin passes measure each one, and
+// the best pass counts. Interleaving spreads any drift in machine load over all variants, and
+// best-of-N discards passes disturbed by other processes (this machine is shared).
+const servers = []
 for (const [framework, kind] of VARIANTS) {
   const server = await startServer(framework, kind)
-  try {
-    await load(server.url, { duration: WARMUP_S })
-    const result = await load(server.url, { duration: DURATION_S })
-    rows.push({ framework, kind, rps: result.requests.average, p99: result.latency.p99, bad: result.non2xx + result.errors })
-  } finally {
-    await server.stop()
-  }
+  servers.push({ framework, kind, server, best: undefined })
+  await load(server.url, { duration: WARMUP_S })
 }
+try {
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const entry of servers) {
+      const result = await load(entry.server.url, { duration: DURATION_S })
+      const run = {
+        rps: result.requests.average,
+        p99: result.latency.p99,
+        bad: result.non2xx + result.errors,
+      }
+      if (!entry.best || run.rps > entry.best.rps)
+        entry.best = { ...run, bad: (entry.best?.bad ?? 0) + run.bad }
+    }
+  }
+} finally {
+  await Promise.all(servers.map((entry) => entry.server.stop()))
+}
+const rows = servers.map(({ framework, kind, best }) => ({ framework, kind, ...best }))
 
 const bursts = []
 for (const [framework, kind] of VARIANTS) {
@@ -90,7 +122,12 @@ for (const [framework, kind] of VARIANTS) {
   const server = await startServer(framework, kind)
   try {
     const result = await load(server.url, { amount: BURST, connections: BURST_CONNECTIONS })
-    bursts.push({ framework, kind, fetches: issuer.counters.jwks - before, bad: result.non2xx + result.errors })
+    bursts.push({
+      framework,
+      kind,
+      fetches: issuer.counters.jwks - before,
+      bad: result.non2xx + result.errors,
+    })
   } finally {
     await server.stop()
   }
@@ -98,9 +135,14 @@ for (const [framework, kind] of VARIANTS) {
 await issuer.close()
 
 const baseline = Object.fromEntries(rows.filter((r) => r.kind === 'none').map((r) => [r.framework, r.rps]))
-const pad = (value, width, right = false) => (right ? String(value).padStart(width) : String(value).padEnd(width))
-console.log(`\nProtected GET, RS256, ${CONNECTIONS} connections, ${DURATION_S} s per run (after ${WARMUP_S} s warm-up), Node ${process.version}\n`)
-console.log(`${pad('framework', 10)}${pad('variant', 24)}${pad('req/s', 10, true)}${pad('p99 ms', 9, true)}${pad('auth÷no-auth', 14, true)}`)
+const pad = (value, width, right = false) =>
+  right ? String(value).padStart(width) : String(value).padEnd(width)
+console.log(
+  `\nProtected GET, RS256, ${CONNECTIONS} connections, best of ${ROUNDS} interleaved ${DURATION_S} s runs (after ${WARMUP_S} s warm-up), Node ${process.version}\n`,
+)
+console.log(
+  `${pad('framework', 10)}${pad('variant', 24)}${pad('req/s', 10, true)}${pad('p99 ms', 9, true)}${pad('auth÷no-auth', 14, true)}`,
+)
 for (const r of rows) {
   const ratio = r.kind === 'none' ? '1.00' : (r.rps / baseline[r.framework]).toFixed(2)
   const warn = r.bad > 0 ? `  (${r.bad} non-2xx/errors!)` : ''
@@ -108,7 +150,9 @@ for (const r of rows) {
     `${pad(r.framework, 10)}${pad(LABEL[r.kind] ?? r.kind, 24)}${pad(Math.round(r.rps), 10, true)}${pad(r.p99, 9, true)}${pad(ratio, 14, true)}${warn}`,
   )
 }
-console.log(`\nJWKS fetches during a ${BURST}-request burst (${BURST_CONNECTIONS} connections) on a cold process\n`)
+console.log(
+  `\nJWKS fetches during a ${BURST}-request burst (${BURST_CONNECTIONS} connections) on a cold process\n`,
+)
 console.log(`${pad('framework', 10)}${pad('variant', 24)}${pad('fetches', 9, true)}`)
 for (const b of bursts) {
   const warn = b.bad > 0 ? `  (${b.bad} non-2xx/errors!)` : ''

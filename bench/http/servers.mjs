@@ -1,12 +1,12 @@
-// One benchmark server per child process: `node servers.mjs` with BENCH_VARIANT and BENCH_CONFIG
-// (issuer, audience, jwksUri, publicJwk) in the environment. Prints {"port":…} once listening on
+// One benchmark server per child process: `node servers.mjs <framework:variant> <config JSON>`
+// (config: issuer, audience, jwksUri, publicJwk). Prints {"port":…} once listening on
 // 127.0.0.1 and serves GET /r until killed. Every variant answers the same small JSON body.
 import { createPublicKey } from 'node:crypto'
 import { createServer } from 'node:http'
 import { createAuth } from '../../packages/core/dist/index.js'
 
-const variant = process.env.BENCH_VARIANT
-const config = JSON.parse(process.env.BENCH_CONFIG)
+const [variant, configJSON] = process.argv.slice(2)
+const config = JSON.parse(configJSON)
 const { issuer, audience, jwksUri } = config
 const keygateOptions = (cache) => ({
   issuer,
@@ -48,7 +48,10 @@ async function fastify(kind) {
     app.get('/r', { onRequest: app.authenticate }, async (request) => body(request.auth.subject))
   } else if (kind === '@fastify/jwt') {
     const { default: fastifyJwt } = await import('@fastify/jwt')
-    const pem = createPublicKey({ key: config.publicJwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' })
+    const pem = createPublicKey({ key: config.publicJwk, format: 'jwk' }).export({
+      type: 'spki',
+      format: 'pem',
+    })
     await app.register(fastifyJwt, {
       secret: { public: pem },
       verify: { algorithms: ['RS256'], allowedAud: audience, allowedIss: issuer },
@@ -73,8 +76,10 @@ async function hono(kind) {
     app.get('/r', authenticate(auth), (c) => c.json(body(c.var.auth.subject)))
   } else if (kind === 'hono/jwk') {
     const { jwk } = await import('hono/jwk')
-    app.get('/r', jwk({ jwks_uri: jwksUri, alg: ['RS256'], verification: { iss: issuer, aud: audience } }), (c) =>
-      c.json(body(c.get('jwtPayload').sub)),
+    app.get(
+      '/r',
+      jwk({ jwks_uri: jwksUri, alg: ['RS256'], verification: { iss: issuer, aud: audience } }),
+      (c) => c.json(body(c.get('jwtPayload').sub)),
     )
   }
   return new Promise((resolve) => {

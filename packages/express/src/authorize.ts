@@ -4,8 +4,8 @@
  * mapping): a 403 names what was missing.
  */
 import {
-  authorize as check,
   ConfigurationError,
+  authorize as check,
   defineRequirement,
   type Requirement,
   TokenMissingError,

@@ -4,7 +4,7 @@ import { type AdapterKit, createAdapterKit, SCENARIO_REQUIREMENT } from '@keygat
 import express5, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express'
 import express4 from 'express4'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type AuthRequest, AuthError, authenticate, authorize, ConfigurationError, getAuth } from './index.js'
+import { AuthError, type AuthRequest, authenticate, authorize, ConfigurationError, getAuth } from './index.js'
 
 const kit: AdapterKit = await createAdapterKit()
 const auth: Auth = createAuth(kit.authOptions)
@@ -85,7 +85,8 @@ const versions: [string, () => Express][] = [
 
 describe.each(versions)('%s', (_name, createApp) => {
   let server: { url: string; close: () => Promise<void> }
-  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${server.url}${path}`, { headers })
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    fetch(`${server.url}${path}`, { headers })
 
   beforeAll(async () => {
     server = await listen(buildApp(createApp))
@@ -93,7 +94,9 @@ describe.each(versions)('%s', (_name, createApp) => {
   afterAll(() => server.close())
 
   describe('shared scenarios over a real socket', () => {
-    it.each(kit.scenarios.map((s) => [s.name, s] as const))('%s', (_n, scenario) => kit.run(scenario, server.url))
+    it.each(kit.scenarios.map((s) => [s.name, s] as const))('%s', (_n, scenario) =>
+      kit.run(scenario, server.url),
+    )
   })
 
   it('types req.auth on an AuthRequest', async () => {
@@ -149,8 +152,12 @@ describe.each(versions)('%s', (_name, createApp) => {
 
 describe('construction', () => {
   it('validates a requirement once, when the middleware is created', () => {
-    expect(() => authorize({ scopes: 'write' } as unknown as { scopes: string[] })).toThrow(ConfigurationError)
-    expect(() => authorize({ scope: ['write'] } as unknown as { scopes: string[] })).toThrow(ConfigurationError)
+    expect(() => authorize({ scopes: 'write' } as unknown as { scopes: string[] })).toThrow(
+      ConfigurationError,
+    )
+    expect(() => authorize({ scope: ['write'] } as unknown as { scopes: string[] })).toThrow(
+      ConfigurationError,
+    )
   })
 
   it('getAuth on a bare request is a ConfigurationError', () => {

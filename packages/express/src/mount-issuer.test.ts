@@ -26,7 +26,12 @@ function buildApp(createApp: () => Express): Express {
   const app = createApp()
   app.use(mountIssuer(echoIssuer('/token'), { maxBodyBytes: 1024 }))
   app.use('/oauth', mountIssuer(echoIssuer('/oauth/token'), { fallthrough: false }))
-  app.use('/parsed', express5.urlencoded({ extended: false }), express5.json(), mountIssuer(echoIssuer('/parsed/token')))
+  app.use(
+    '/parsed',
+    express5.urlencoded({ extended: false }),
+    express5.json(),
+    mountIssuer(echoIssuer('/parsed/token')),
+  )
   app.get('/app-route', (_req, res) => res.json({ app: true }))
   return app
 }

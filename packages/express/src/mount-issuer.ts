@@ -44,14 +44,17 @@ export function mountIssuer(issuer: IssuerHandler, options: MountIssuerOptions =
     } catch (error) {
       return fail(error)
     }
-    issuer.handle(request).then(async (response) => {
-      // Passing on is safe only while the body is untouched: the next route may read it.
-      if (response.status === 404 && fallthrough && !req.readableDidRead) {
-        await response.body?.cancel()
-        return next()
-      }
-      await sendWebResponse(res, response)
-    }).catch(fail)
+    issuer
+      .handle(request)
+      .then(async (response) => {
+        // Passing on is safe only while the body is untouched: the next route may read it.
+        if (response.status === 404 && fallthrough && !req.readableDidRead) {
+          await response.body?.cancel()
+          return next()
+        }
+        await sendWebResponse(res, response)
+      })
+      .catch(fail)
   }
 }
 

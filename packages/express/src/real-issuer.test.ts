@@ -45,7 +45,11 @@ describe.each([
   })
 
   it('issues a token for an API key and verifies it on a protected route', async () => {
-    const { key } = await issuer.apiKeys.create({ subject: 'billing-svc', name: 'test', permissions: ['orders:read'] })
+    const { key } = await issuer.apiKeys.create({
+      subject: 'billing-svc',
+      name: 'test',
+      permissions: ['orders:read'],
+    })
     const tokenResponse = await fetch(`${url}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -43,7 +43,11 @@ async function configApp(): Promise<FastifyInstance> {
 /** Sends a scenario through `inject`, as a Web Response for the kit. */
 function injector(app: FastifyInstance) {
   return async (path: string, init: RequestInit): Promise<Response> => {
-    const res = await app.inject({ method: 'GET', url: path, headers: init.headers as Record<string, string> })
+    const res = await app.inject({
+      method: 'GET',
+      url: path,
+      headers: init.headers as Record<string, string>,
+    })
     const headers = new Headers()
     for (const [name, value] of Object.entries(res.headers)) {
       if (value !== undefined) headers.set(name, String(value))
@@ -103,7 +107,11 @@ describe('Fastify 5 options', () => {
     })
     app.get('/unauthenticated', reply)
     app.get('/authorize-only', { onRequest: app.authorize(SCENARIO_REQUIREMENT) }, reply)
-    app.get('/optional-scoped', { config: { auth: { optional: true, requirement: SCENARIO_REQUIREMENT } } }, reply)
+    app.get(
+      '/optional-scoped',
+      { config: { auth: { optional: true, requirement: SCENARIO_REQUIREMENT } } },
+      reply,
+    )
     app.get('/optional-getauth', { config: { auth: { optional: true } } }, reply)
     app.get('/public', async (request) => ({ auth: request.auth }))
     await app.ready()

@@ -5,9 +5,9 @@
  */
 import {
   type Auth,
-  authorize as check,
   ConfigurationError,
   type AuthenticateOptions as CoreOptions,
+  authorize as check,
   defineRequirement,
   type JWTClaims,
   type Requirement,

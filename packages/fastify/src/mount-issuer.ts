@@ -32,7 +32,9 @@ export function mountIssuer(issuer: IssuerHandler, options: MountIssuerOptions =
   const bodyLimit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
   return async function mountIssuer(fastify) {
     fastify.removeAllContentTypeParsers()
-    fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body))
+    fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) =>
+      done(null, body),
+    )
     fastify.route({
       method: METHODS,
       url: '/*',

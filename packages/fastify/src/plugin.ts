@@ -13,7 +13,8 @@ import { type AuthenticateOptions, type AuthHook, authenticate, authorize } from
 export type RouteAuthConfig = true | { optional?: boolean; requirement?: Requirement }
 
 /** Options of the plugin: the `createAuth` result plus the options of `authenticate`. */
-export interface KeygateOptions<C extends JWTClaims = JWTClaims> extends Omit<AuthenticateOptions, 'optional'> {
+export interface KeygateOptions<C extends JWTClaims = JWTClaims>
+  extends Omit<AuthenticateOptions, 'optional'> {
   auth: Auth<C>
 }
 

@@ -19,12 +19,20 @@ const issuer = createIssuer({
 const issuerApp = Fastify()
 await issuerApp.register(mountIssuer(issuer), { prefix: '/oauth' })
 const issuerUrl = await issuerApp.listen({ port: 0, host: '127.0.0.1' })
-const auth = createAuth({ issuer: ISSUER, audience: AUDIENCE, jwksUri: `${issuerUrl}/oauth/.well-known/jwks.json` })
+const auth = createAuth({
+  issuer: ISSUER,
+  audience: AUDIENCE,
+  jwksUri: `${issuerUrl}/oauth/.well-known/jwks.json`,
+})
 const api = Fastify()
 await api.register(keygate, { auth })
-api.get('/orders', { config: { auth: { requirement: { permissions: ['orders:read'] } } } }, async (request) => ({
-  subject: getAuth(request).subject,
-}))
+api.get(
+  '/orders',
+  { config: { auth: { requirement: { permissions: ['orders:read'] } } } },
+  async (request) => ({
+    subject: getAuth(request).subject,
+  }),
+)
 
 afterAll(async () => {
   auth.close()
@@ -32,7 +40,11 @@ afterAll(async () => {
 })
 
 it('issues a token for an API key at the mounted /token, verified through the mounted JWKS', async () => {
-  const { key } = await issuer.apiKeys.create({ subject: 'billing-svc', name: 'test', permissions: ['orders:read'] })
+  const { key } = await issuer.apiKeys.create({
+    subject: 'billing-svc',
+    name: 'test',
+    permissions: ['orders:read'],
+  })
   const tokenResponse = await fetch(`${issuerUrl}/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },

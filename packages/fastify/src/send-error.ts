@@ -7,7 +7,11 @@ import { httpError } from '@keygate/core/http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
 /** An error hook: may render the error its own way; when it sends nothing, Keygate's answer goes out. */
-export type ErrorHook = (error: AuthError, request: FastifyRequest, reply: FastifyReply) => void | Promise<void>
+export type ErrorHook = (
+  error: AuthError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) => void | Promise<void>
 
 /** Options shared by authentication and authorization for rendering errors. */
 export interface RenderOptions {

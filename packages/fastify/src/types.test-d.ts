@@ -15,7 +15,11 @@ test('declaration merging: request.auth, fastify.authenticate, fastify.authorize
   expectTypeOf(request.auth).toEqualTypeOf<Principal | null>()
   expectTypeOf(app.authenticate).toEqualTypeOf<AuthHook>()
   expectTypeOf(app.authorize({ scopes: ['write'] })).toEqualTypeOf<AuthHook>()
-  app.get('/a', { onRequest: app.authenticate, preHandler: app.authorize({ roles: ['admin'] }) }, async () => 'ok')
+  app.get(
+    '/a',
+    { onRequest: app.authenticate, preHandler: app.authorize({ roles: ['admin'] }) },
+    async () => 'ok',
+  )
   app.get('/b', { config: { auth: { optional: true, requirement: { scopes: ['x'] } } } }, async () => 'ok')
   // @ts-expect-error `optional` is a boolean
   app.get('/c', { config: { auth: { optional: 'yes' } } }, async () => 'ok')

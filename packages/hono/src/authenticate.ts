@@ -4,7 +4,7 @@
  * `renderError` (core's `httpError`).
  */
 import type { Auth, AuthenticateOptions as CoreOptions, JWTClaims } from '@keygate/core'
-import type { Context, MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler, Next } from 'hono'
 import { type AuthEnv, markAnonymous, type OptionalAuthEnv } from './principal.js'
 import { type RenderOptions, renderError } from './render-error.js'
 
@@ -42,7 +42,7 @@ export function authenticate<C extends JWTClaims = JWTClaims>(
   const render: RenderOptions = { realm: options.realm, onError: options.onError }
   const staticOptions: CoreOptions | undefined = allowQuery ? { allowQuery } : undefined
 
-  const middleware: MiddlewareHandler<OptionalAuthEnv<C>> = async function authenticate(c, next) {
+  return async function authenticate(c: Context<OptionalAuthEnv<C>>, next: Next) {
     const callOptions = getToken ? { allowQuery, getToken: () => getToken(c) } : staticOptions
     const result = await auth.authenticate(c.req.raw, callOptions)
     if (result.ok) c.set('auth', result.principal)
@@ -50,5 +50,4 @@ export function authenticate<C extends JWTClaims = JWTClaims>(
     else return renderError(result.error, c, render)
     await next()
   }
-  return middleware
 }

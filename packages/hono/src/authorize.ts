@@ -3,8 +3,8 @@
  * `@keygate/core` (validation once, then the decision) and `renderError` (core's `httpError`).
  */
 import {
-  authorize as check,
   ConfigurationError,
+  authorize as check,
   defineRequirement,
   type JWTClaims,
   type Requirement,

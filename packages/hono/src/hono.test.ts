@@ -18,7 +18,9 @@ afterAll(async () => {
 function buildApp() {
   const app = new Hono()
   app.onError((error, c) => c.json({ bug: AuthError.is(error) ? error.code : 'other' }, 500))
-  app.get('/protected', authenticate(auth), (c) => c.json({ subject: c.var.auth.subject, claims: c.var.auth.claims }))
+  app.get('/protected', authenticate(auth), (c) =>
+    c.json({ subject: c.var.auth.subject, claims: c.var.auth.claims }),
+  )
   app.get('/scoped', authenticate(auth), authorize(SCENARIO_REQUIREMENT), (c) => {
     const principal = getAuth(c)
     return c.json({ subject: principal.subject, claims: principal.claims })
@@ -43,7 +45,9 @@ function buildApp() {
   app.get('/optional-scoped', authenticate(auth, { optional: true }), authorize(SCENARIO_REQUIREMENT), (c) =>
     c.text('ok'),
   )
-  app.get('/optional-getauth', authenticate(auth, { optional: true }), (c) => c.json({ s: getAuth(c).subject }))
+  app.get('/optional-getauth', authenticate(auth, { optional: true }), (c) =>
+    c.json({ s: getAuth(c).subject }),
+  )
   app.get('/optional-getauth-ok', authenticate(auth, { optional: true }), (c) =>
     c.json({ anonymous: getAuth(c, { optional: true }) === undefined }),
   )
@@ -110,9 +114,17 @@ describe('Hono 4 through app.request', () => {
 
   it('mounts a fetch-style issuer in one line', async () => {
     const issuerApp = new Hono()
-    const issuer = { handle: async (request: Request) => Response.json({ url: request.url, body: await request.text() }) }
+    const issuer = {
+      handle: async (request: Request) => Response.json({ url: request.url, body: await request.text() }),
+    }
     issuerApp.all('/oauth/*', (c) => issuer.handle(c.req.raw))
-    const res = await issuerApp.request('/oauth/token', { method: 'POST', body: 'grant_type=client_credentials' })
-    expect(await res.json()).toEqual({ url: 'http://localhost/oauth/token', body: 'grant_type=client_credentials' })
+    const res = await issuerApp.request('/oauth/token', {
+      method: 'POST',
+      body: 'grant_type=client_credentials',
+    })
+    expect(await res.json()).toEqual({
+      url: 'http://localhost/oauth/token',
+      body: 'grant_type=client_credentials',
+    })
   })
 })

@@ -1,6 +1,6 @@
+export type { Auth, JWTClaims, Principal, Requirement } from '@keygate/core'
+export * from '@keygate/core/errors'
 export { type AuthenticateOptions, authenticate } from './authenticate.js'
 export { authorize } from './authorize.js'
 export { type AuthEnv, type GetAuthOptions, getAuth, type OptionalAuthEnv } from './principal.js'
 export type { ErrorHook, RenderOptions } from './render-error.js'
-export * from '@keygate/core/errors'
-export type { Auth, JWTClaims, Principal, Requirement } from '@keygate/core'

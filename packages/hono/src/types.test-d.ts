@@ -10,7 +10,9 @@ declare const auth: Auth<OrderClaims>
 
 test('the env generic types c.var.auth', () => {
   expectTypeOf(authenticate(auth)).toEqualTypeOf<MiddlewareHandler<AuthEnv<OrderClaims>>>()
-  expectTypeOf(authenticate(auth, { optional: true })).toEqualTypeOf<MiddlewareHandler<OptionalAuthEnv<OrderClaims>>>()
+  expectTypeOf(authenticate(auth, { optional: true })).toEqualTypeOf<
+    MiddlewareHandler<OptionalAuthEnv<OrderClaims>>
+  >()
   const app = new Hono()
   app.get('/a', authenticate(auth), (c) => {
     expectTypeOf(c.var.auth).toEqualTypeOf<Principal<OrderClaims>>()

@@ -44,10 +44,13 @@ describe('@keygate/next exports', () => {
     expect(api.sort()).toEqual([
       'DEFAULT_PRINCIPAL_TTL_MS',
       'PRINCIPAL_HEADER',
+      'authenticate',
+      'authorize',
       'createKeygate',
       'createMiddleware',
       'createRouteAuth',
       'createServerAuth',
+      'getAuth',
       'issuerRoutes',
       'signPrincipal',
       'verifyPrincipal',
@@ -55,8 +58,26 @@ describe('@keygate/next exports', () => {
     for (const name of ERRORS) expect(root, name).toHaveProperty(name)
   })
 
-  it('keeps the edge-only entry small: the middleware and the header name', () => {
-    expect(Object.keys(middleware).sort()).toEqual(['PRINCIPAL_HEADER', 'createMiddleware'])
+  it('keeps the edge-only entry small: the middleware verbs and the header name', () => {
+    expect(Object.keys(middleware).sort()).toEqual([
+      'PRINCIPAL_HEADER',
+      'authenticate',
+      'authorize',
+      'createMiddleware',
+    ])
+  })
+
+  it('names the shared verbs as the other framework packages do, one implementation per entry', () => {
+    expect(middleware.authenticate).toBe(root.authenticate)
+    expect(middleware.authorize).toBe(root.authorize)
+    expect(Object.keys(root.createKeygate({ authOptions: {} })).sort()).toEqual([
+      'auth',
+      'getAuth',
+      'middleware',
+      'proxy',
+      'requireAuth',
+      'withAuth',
+    ])
   })
 
   it('re-exports the very error classes core throws', async () => {

@@ -1,5 +1,8 @@
 export * from '@keygate/core/errors'
+export { type AuthenticateOptions, authenticate } from './authenticate.js'
+export { authorize } from './authorize.js'
 export { createKeygate, type Keygate } from './create-keygate.js'
+export { type GetAuth, type GetAuthOptions, getAuth } from './get-auth.js'
 export { type FetchHandler, type IssuerRoutes, issuerRoutes } from './issuer-routes.js'
 export { createMiddleware, type KeygateMiddleware } from './middleware.js'
 export type { KeygateOptions } from './options.js'

@@ -1,3 +1,5 @@
+export { type AuthenticateOptions, authenticate } from './authenticate.js'
+export { authorize } from './authorize.js'
 export { createMiddleware, type KeygateMiddleware } from './middleware.js'
 export type { KeygateOptions } from './options.js'
 export type { RouteMatcher } from './route-matcher.js'

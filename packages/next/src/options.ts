@@ -48,6 +48,13 @@ export interface KeygateOptions {
   requirement?: Requirement | ((request: NextRequest) => Requirement | undefined)
   /** `requireAuth()`: redirect here (with `next/navigation`'s `redirect`) when nobody is signed in. */
   loginUrl?: string
+  /**
+   * Server code answers a client's mistake with Next.js's auth interrupts instead of throwing:
+   * `unauthorized()` (401) for a missing or bad token when there is no `loginUrl`, `forbidden()`
+   * (403) for an unmet requirement. Keys or provider unavailable (503) is still thrown. Needs
+   * Next.js ≥ 15.1 and `experimental: { authInterrupts: true }` in `next.config`. Default false.
+   */
+  interrupts?: boolean
   /** Clock (ms since the epoch) for the principal header's expiry. */
   clock?: () => number
 }

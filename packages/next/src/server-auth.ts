@@ -2,11 +2,12 @@
  * `auth()` and `requireAuth()` for server components and server actions, reading the request
  * headers through `next/headers`. Same rule as route handlers: the signed principal header
  * counts only when genuine, else the token is verified here.
- * Builds on core's `Auth.authenticate` and `authorize` (via `resolvePrincipal`).
+ * Builds on core's `Auth.authenticate` and `authorize` (via `resolvePrincipal`), and on
+ * `next/navigation`'s `redirect`, `unauthorized` and `forbidden` (via `interrupt`).
  */
 import type { Principal, Requirement } from '@keygate/core'
 import { headers } from 'next/headers'
-import { redirect } from 'next/navigation'
+import { interrupt } from './interrupt.js'
 import { type KeygateOptions, resolveSettings, type Settings } from './options.js'
 import { resolvePrincipal } from './resolve-principal.js'
 
@@ -14,12 +15,14 @@ import { resolvePrincipal } from './resolve-principal.js'
 export interface ServerAuth {
   /**
    * The caller, or `null` when the request carries no token. Throws the `AuthError` for a bad
-   * token or when keys cannot be had (a bad token is never anonymous).
+   * token or when keys cannot be had (a bad token is never anonymous); with `interrupts`, a bad
+   * token calls `unauthorized()` instead.
    */
   auth(): Promise<Principal | null>
   /**
-   * The caller, meeting `requirement` if given. Throws the `AuthError` (`ERR_TOKEN_MISSING`,
-   * `ERR_INSUFFICIENT_SCOPE`, …); with `loginUrl`, a 401-class failure redirects there instead.
+   * The caller, meeting `requirement` if given. A missing or bad token (400/401) redirects to
+   * `loginUrl`, else calls `unauthorized()` with `interrupts`; an unmet requirement (403) calls
+   * `forbidden()` with `interrupts`. Otherwise, and always for 503, throws the `AuthError`.
    */
   requireAuth(requirement?: Requirement): Promise<Principal>
 }
@@ -41,16 +44,14 @@ export function serverAuthFrom(settings: Settings): ServerAuth {
   return {
     async auth() {
       const resolution = await resolvePrincipal({ headers: await headers() }, settings, { optional: true })
-      if (!resolution.ok) throw resolution.error
+      if (!resolution.ok) interrupt(resolution.error, settings, { login: false })
       return resolution.principal
     },
     async requireAuth(requirement) {
       const resolution = await resolvePrincipal({ headers: await headers() }, settings, { requirement })
-      if (resolution.ok && resolution.principal) return resolution.principal
-      const error = resolution.ok ? undefined : resolution.error
-      if (settings.options.loginUrl !== undefined && error?.status === 401)
-        redirect(settings.options.loginUrl)
-      throw error
+      if (!resolution.ok) interrupt(resolution.error, settings, { login: true })
+      // Not optional: a resolved principal is never `null` here.
+      return resolution.principal!
     },
   }
 }

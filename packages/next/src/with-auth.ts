@@ -7,6 +7,7 @@ import type { Principal, Requirement } from '@keygate/core'
 import type { NextRequest } from 'next/server'
 import { type KeygateOptions, resolveSettings, type Settings } from './options.js'
 import { reject } from './reject.js'
+import { rememberPrincipal } from './request-principal.js'
 import { resolvePrincipal } from './resolve-principal.js'
 
 /** Route segment params as Next.js passes them (a promise since Next.js 15). */
@@ -49,7 +50,8 @@ export interface WithAuth {
 }
 
 /**
- * Creates `withAuth(handler, requirement?, { optional }?)` for route handlers.
+ * Creates `withAuth(handler, requirement?, { optional }?)` for route handlers; `requirement` may
+ * come from `authorize(requirement)`.
  *
  * @example
  * const withAuth = createRouteAuth({ authOptions })
@@ -73,6 +75,8 @@ export function withAuthFrom(settings: Settings): WithAuth {
         optional: options.optional,
       })
       if (!resolution.ok) return reject(resolution.error, request, settings)
+      // `getAuth(request)` in the handler, or in code it calls, then costs nothing.
+      if (resolution.principal) rememberPrincipal(request, resolution.principal)
       const params = context?.params ?? Promise.resolve({} as P)
       return handler(request, { auth: resolution.principal, params })
     }

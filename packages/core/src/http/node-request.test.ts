@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest'
 import { InvalidRequestError } from '../errors.js'
-import { type NodeIncomingRequest, type NodeServerResponse, sendWebResponse, toWebRequest } from './node-request.js'
+import {
+  type NodeIncomingRequest,
+  type NodeServerResponse,
+  sendWebResponse,
+  toWebRequest,
+} from './node-request.js'
 
-function nodeRequest(init: { method?: string; url?: string; headers?: Record<string, string | string[]>; chunks?: string[] }) {
+function nodeRequest(init: {
+  method?: string
+  url?: string
+  headers?: Record<string, string | string[]>
+  chunks?: string[]
+}) {
   let reads = 0
   const request: NodeIncomingRequest & { reads: () => number } = {
     method: init.method,
@@ -43,7 +53,10 @@ describe('toWebRequest', () => {
   })
 
   it('prefers a body the framework already read, and ignores bodies of GET', async () => {
-    const posted = toWebRequest(nodeRequest({ method: 'POST', chunks: ['stream'] }), { origin: 'http://h', body: 'read' })
+    const posted = toWebRequest(nodeRequest({ method: 'POST', chunks: ['stream'] }), {
+      origin: 'http://h',
+      body: 'read',
+    })
     expect(await posted.text()).toBe('read')
     const get = toWebRequest(nodeRequest({ method: 'GET', chunks: ['x'] }), { origin: 'http://h' })
     expect(get.body).toBeNull()
@@ -51,7 +64,9 @@ describe('toWebRequest', () => {
 
   it('rejects a declared length over the limit, and errors a stream that grows past it', async () => {
     const declared = nodeRequest({ method: 'POST', headers: { 'content-length': '11' } })
-    expect(() => toWebRequest(declared, { origin: 'http://h', maxBodyBytes: 10 })).toThrow(InvalidRequestError)
+    expect(() => toWebRequest(declared, { origin: 'http://h', maxBodyBytes: 10 })).toThrow(
+      InvalidRequestError,
+    )
     const streamed = toWebRequest(nodeRequest({ method: 'POST', chunks: ['123456', '78901'] }), {
       origin: 'http://h',
       maxBodyBytes: 10,
@@ -79,7 +94,10 @@ describe('sendWebResponse', () => {
       },
       once: () => undefined,
     }
-    const response = new Response('{"ok":true}', { status: 201, headers: { 'content-type': 'application/json' } })
+    const response = new Response('{"ok":true}', {
+      status: 201,
+      headers: { 'content-type': 'application/json' },
+    })
     response.headers.append('set-cookie', 'a=1')
     response.headers.append('set-cookie', 'b=2')
     await sendWebResponse(target, response)

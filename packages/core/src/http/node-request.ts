@@ -73,7 +73,10 @@ export function toWebRequest(request: NodeIncomingRequest, options: WebRequestOp
   return new Request(url, init)
 }
 
-function limitedStream(source: AsyncIterable<Uint8Array | string>, limit: number): ReadableStream<Uint8Array> {
+function limitedStream(
+  source: AsyncIterable<Uint8Array | string>,
+  limit: number,
+): ReadableStream<Uint8Array> {
   // Created on the first read, and a high-water mark of 0: nothing is taken from the Node
   // stream unless the handler reads the body, so a caller can still pass the request on.
   let iterator: AsyncIterator<Uint8Array | string> | undefined

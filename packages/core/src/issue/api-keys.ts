@@ -42,8 +42,11 @@ export class CredentialRejected extends InvalidClientError {
 export interface APIKeyService extends APIKeys {
   /** The key id of a well-formed key (checksum verified), without touching the store. */
   parse(key: string): string | undefined
-  /** Verifies a key and returns its record; throws `CredentialRejected`. */
-  authenticate(key: string): Promise<APIKeyRecord>
+  /**
+   * Verifies a key and returns its record; throws `CredentialRejected`. `parsedId` is the
+   * result of an earlier `parse(key)`, so the checksum is not computed twice.
+   */
+  authenticate(key: string, parsedId?: string): Promise<APIKeyRecord>
   /** The record of a key that is neither revoked nor expired, else `undefined`. */
   active(id: string): Promise<APIKeyRecord | undefined>
 }
@@ -154,8 +157,8 @@ export function createAPIKeyService(options: {
     parse(key) {
       return parseCredential(API_KEY_PREFIX, key)?.id
     },
-    async authenticate(key) {
-      const id = parseCredential(API_KEY_PREFIX, key)?.id
+    async authenticate(key, parsedId) {
+      const id = parsedId ?? parseCredential(API_KEY_PREFIX, key)?.id
       if (id === undefined) throw new CredentialRejected('malformed', null)
       const record = await lookup(id)
       if (!record) throw new CredentialRejected('unknown', id)

@@ -31,6 +31,13 @@ export interface IssuerContext {
     scope: string[] | undefined,
     client: APIKeyRecord | undefined,
   ): Promise<TokenSet>
-  /** Verifies an access token of this issuer against its own keys (no network); throws an `AuthError`. */
-  verifyAccessToken(token: string): Promise<{ payload: Readonly<JWTClaims>; header: Readonly<JWTHeader> }>
+  /**
+   * Verifies an access token of this issuer against its own keys (no network); throws an
+   * `AuthError`. The audience must be one of the issuer's unless `anyAudience` (introspection:
+   * a token issued for an API key's own audience is still this issuer's, and active).
+   */
+  verifyAccessToken(
+    token: string,
+    options?: { anyAudience?: boolean },
+  ): Promise<{ payload: Readonly<JWTClaims>; header: Readonly<JWTHeader> }>
 }

@@ -65,6 +65,9 @@ describe('issuer.createToken', () => {
     await expect(f.issuer.createToken({ subject: 'u', expiresIn: '3d' })).rejects.toMatchObject({
       code: 'ERR_INVALID_REQUEST',
     })
+    await expect(f.issuer.createToken({ subject: 'u', expiresIn: 'soon' })).rejects.toMatchObject({
+      code: 'ERR_INVALID_REQUEST',
+    })
     await expect(f.issuer.createToken({ subject: 'u', claims: { big: 10n } })).rejects.toMatchObject({
       code: 'ERR_INVALID_REQUEST',
     })
@@ -214,6 +217,7 @@ describe('refresh tokens', () => {
     const reuse = await grant({ grant_type: 'refresh_token', refresh_token: refreshToken })
     expect(reuse.status).toBe(400)
     expect(reuse.body).toMatchObject({ error: 'invalid_grant' })
+    expect(JSON.stringify(reuse.body)).not.toContain(refreshToken.split('_')[2])
     // The newest member of the family is dead too.
     const latest = await grant({ grant_type: 'refresh_token', refresh_token: b.body.refresh_token })
     expect(latest.status).toBe(400)
@@ -256,6 +260,19 @@ describe('refresh tokens', () => {
     const b = await grant({ grant_type: 'refresh_token', refresh_token: refreshToken })
     expect([a.status, b.status]).toEqual([200, 200])
     expect(a.body.refresh_token).toBeUndefined()
+  })
+
+  it('a token rotated while rotation was on stays spent after rotation is turned off', async () => {
+    const { f, grant, refreshToken } = await withKey()
+    await grant({ grant_type: 'refresh_token', refresh_token: refreshToken })
+    const without = setup({ refreshRotation: { enabled: false } }, f.store)
+    without.clock.now = f.clock.now
+    const response = await without.post('/token', {
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+    })
+    expect(response.status).toBe(400)
+    expect((await response.json()).error).toBe('invalid_grant')
   })
 
   it('down-scoping on refresh must stay within the original scope', async () => {
@@ -319,5 +336,21 @@ describe('events', () => {
       },
     })
     await expect(f.issuer.createToken({ subject: 'u' })).resolves.toMatchObject({ tokenType: 'Bearer' })
+  })
+})
+
+describe('housekeeping', () => {
+  it('sweeps expired refresh tokens from the store while issuing, at most hourly', async () => {
+    const f = setup({ refreshTokenTtl: '1h' })
+    const { refreshToken } = await f.issuer.createToken({ subject: 'u', refresh: true })
+    const id = refreshToken!.split('_')[1]!
+    expect(await f.store.getRefreshToken(id)).toBeDefined()
+    f.clock.advance(2 * 3_600_000)
+    await f.issuer.createToken({ subject: 'u' })
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(await f.store.getRefreshToken(id)).toBeUndefined()
+    const sweeps = f.store.calls.deleteExpiredRefreshTokens
+    await f.issuer.createToken({ subject: 'u' })
+    expect(f.store.calls.deleteExpiredRefreshTokens).toBe(sweeps)
   })
 })

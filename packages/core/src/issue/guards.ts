@@ -62,7 +62,7 @@ export async function authenticateClient(
     if (credentials.clientId !== undefined && credentials.clientId !== keyId) {
       throw new CredentialRejected('client_id_mismatch', keyId ?? null)
     }
-    return await ctx.apiKeys.authenticate(credentials.secret)
+    return await ctx.apiKeys.authenticate(credentials.secret, keyId)
   } catch (error) {
     if (error instanceof CredentialRejected)
       await recordFailure(ctx, route, error.reason, error.keyId, address)

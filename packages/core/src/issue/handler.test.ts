@@ -412,6 +412,22 @@ describe('POST /introspect', () => {
     })
   })
 
+  it('tokens issued for an API key with its own audience are active too', async () => {
+    const f = setup()
+    const { key } = await f.issuer.apiKeys.create({ subject: 'svc', name: 'n', audience: 'urn:other-api' })
+    const tokens = await (
+      await f.post('/token', { grant_type: 'client_credentials', client_secret: key })
+    ).json()
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` }
+    const introspected = await (await f.post('/introspect', { token: tokens.access_token }, admin)).json()
+    expect(introspected).toMatchObject({ active: true, aud: 'urn:other-api' })
+    // The decision endpoint guards the issuer's own audience only.
+    const decided = await f.request('/auth/decide', {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    })
+    expect(decided.status).toBe(401)
+  })
+
   it('a rotated (consumed) refresh token is inactive', async () => {
     const { f, key } = await withKey()
     const tokens = await (

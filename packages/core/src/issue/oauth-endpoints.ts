@@ -143,7 +143,7 @@ async function introspect(ctx: IssuerContext, token: string): Promise<Record<str
     }
   }
   try {
-    const { payload } = await ctx.verifyAccessToken(token)
+    const { payload } = await ctx.verifyAccessToken(token, { anyAudience: true })
     return { active: true, token_type: 'Bearer', ...payload }
   } catch {
     return { active: false }

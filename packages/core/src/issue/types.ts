@@ -15,8 +15,8 @@ export interface SigningOptions {
    */
   publishAhead?: Duration
   /**
-   * How long a retired key stays published; must cover the longest token it signed
-   * (checked at start-up: ≥ `accessTokenTtl`). Default `'2d'`.
+   * How long a retired key stays published; must cover the longest token it signed (checked at
+   * start-up: ≥ `accessTokenTtl` + 1 min, the most a process's cached key ring lags). Default `'2d'`.
    */
   retireAfter?: Duration
 }
@@ -38,7 +38,10 @@ export interface RateLimitOptions {
   maxFailures?: number
   /** The window. Default `'1m'`. */
   window?: Duration
-  /** Where the counters live; memory by default (`@keygate/redis` shares them). */
+  /**
+   * Where the counters live; memory by default (`@keygate/redis` shares them). A custom limiter
+   * carries its own limits: `maxFailures` and `window` configure the memory one.
+   */
   limiter?: RateLimiter
 }
 
@@ -96,7 +99,7 @@ export interface CreateTokenInput {
   claims?: Record<string, unknown>
   /** Overrides the default audience. */
   audience?: string | readonly string[]
-  /** Overrides `accessTokenTtl`; at most `retireAfter`. */
+  /** Overrides `accessTokenTtl`; less than `signing.retireAfter` − 1 min. */
   expiresIn?: Duration
   /** RFC 9068 `client_id`; set to the API key id for tokens from `/token`. */
   clientId?: string

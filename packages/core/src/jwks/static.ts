@@ -52,18 +52,22 @@ export function createStaticJWKS(keys: JWKS | JWK): JWKSSource {
   if (list.length === 0) throw new ConfigurationError('keys must hold at least one key')
   const held: readonly JWK[] = Object.freeze(list.map(checkKey))
 
-  // Answers already found, by alg and kid. Only hits are kept, so the map is bounded by the
+  // Answers already found, by kid then alg. Only hits are kept, so the maps are bounded by the
   // key set (a flood of random kids adds nothing).
-  const found = new Map<string, JWK>()
+  const found = new Map<string | undefined, Map<string, JWK>>()
 
   return {
     async getKey(selector: KeySelector): Promise<JWK> {
-      const id = `${selector.alg} ${selector.kid ?? ''}`
-      const known = found.get(id)
+      const known = found.get(selector.kid)?.get(selector.alg)
       if (known !== undefined) return known
       const match = matchKey(held, selector)
       if (!match.ok) throw new KeyNotFoundError('No key in the configured key set matches the token')
-      found.set(id, match.key)
+      let byAlg = found.get(selector.kid)
+      if (byAlg === undefined) {
+        byAlg = new Map()
+        found.set(selector.kid, byAlg)
+      }
+      byAlg.set(selector.alg, match.key)
       return match.key
     },
     peek: () => held,

@@ -5,17 +5,27 @@ import {
   type AuthError,
   ClaimInvalidError,
   ConfigurationError,
+  InsufficientScopeError,
+  InvalidClientError,
+  InvalidGrantError,
   InvalidRequestError,
+  InvalidScopeError,
   IssuerUntrustedError,
   KeyNotFoundError,
   KeysUnavailableError,
+  MethodNotAllowedError,
+  NotFoundError,
+  ProviderUnavailableError,
+  RateLimitedError,
   SignatureInvalidError,
   TokenExpiredError,
   TokenMalformedError,
   TokenMissingError,
   TokenNotYetValidError,
+  TokenRevokedError,
   TokenTooOldError,
   TypeInvalidError,
+  UnsupportedGrantTypeError,
 } from '../errors.js'
 import { httpError } from '../http/http-error.js'
 import { createTestIssuer, type TestIssuer } from '../testing/test-issuer.js'
@@ -162,34 +172,48 @@ describe('authenticate()', () => {
 })
 
 describe('error → HTTP status table (through httpError)', () => {
-  const table: [AuthError, number, string | undefined][] = [
-    [new InvalidRequestError('x'), 400, 'invalid_request'],
-    [new TokenMissingError(), 401, undefined],
-    [new TokenMalformedError('x'), 401, 'invalid_token'],
-    [new TokenExpiredError('x'), 401, 'invalid_token'],
-    [new TokenNotYetValidError('x'), 401, 'invalid_token'],
-    [new TokenTooOldError('x'), 401, 'invalid_token'],
-    [new AlgorithmNotAllowedError('x'), 401, 'invalid_token'],
-    [new IssuerUntrustedError('x'), 401, 'invalid_token'],
-    [new AudienceInvalidError('x'), 401, 'invalid_token'],
-    [new TypeInvalidError('x'), 401, 'invalid_token'],
-    [new ClaimInvalidError('x', 'exp'), 401, 'invalid_token'],
-    [new KeyNotFoundError('x'), 401, 'invalid_token'],
-    [new SignatureInvalidError('x'), 401, 'invalid_token'],
-    [new KeysUnavailableError('x', 30), 503, undefined],
+  // [error, status, WWW-Authenticate (undefined: none), Retry-After (undefined: none)]
+  const table: [AuthError, number, string | undefined, string | undefined][] = [
+    [new InvalidRequestError('x'), 400, 'error="invalid_request"', undefined],
+    [new TokenMissingError(), 401, 'Bearer', undefined],
+    [new TokenMalformedError('x'), 401, 'error="invalid_token"', undefined],
+    [new TokenExpiredError('x'), 401, 'error="invalid_token"', undefined],
+    [new TokenNotYetValidError('x'), 401, 'error="invalid_token"', undefined],
+    [new TokenTooOldError('x'), 401, 'error="invalid_token"', undefined],
+    [new TokenRevokedError('x'), 401, 'error="invalid_token"', undefined],
+    [new AlgorithmNotAllowedError('x'), 401, 'error="invalid_token"', undefined],
+    [new IssuerUntrustedError('x'), 401, 'error="invalid_token"', undefined],
+    [new AudienceInvalidError('x'), 401, 'error="invalid_token"', undefined],
+    [new TypeInvalidError('x'), 401, 'error="invalid_token"', undefined],
+    [new ClaimInvalidError('x', 'exp'), 401, 'error="invalid_token"', undefined],
+    [new KeyNotFoundError('x'), 401, 'error="invalid_token"', undefined],
+    [new SignatureInvalidError('x'), 401, 'error="invalid_token"', undefined],
+    [new InsufficientScopeError('x', { scopes: ['orders:write'] }), 403, 'scope="orders:write"', undefined],
+    [new KeysUnavailableError('x', 30), 503, undefined, '30'],
+    [new ProviderUnavailableError('x', 2.5), 503, undefined, '3'],
+    [new InvalidClientError('x'), 401, 'error="invalid_client"', undefined],
+    [new InvalidGrantError('x'), 400, 'error="invalid_grant"', undefined],
+    [new UnsupportedGrantTypeError('x'), 400, 'error="unsupported_grant_type"', undefined],
+    [new InvalidScopeError('x'), 400, 'error="invalid_scope"', undefined],
+    [new RateLimitedError('x', 10), 429, undefined, '10'],
+    [new NotFoundError('x'), 404, undefined, undefined],
+    [new MethodNotAllowedError('x', ['GET']), 405, undefined, undefined],
+    [new ConfigurationError('x'), 500, undefined, undefined],
   ]
-  it.each(table)('%s → %i', (error, status, challengeError) => {
+  it.each(table)('%s → %i', (error, status, challenge, retryAfter) => {
     const response = httpError(error)
     expect(response.status).toBe(status)
     expect(response.body.code).toBe(error.code)
-    if (status === 503) {
-      expect(response.headers['retry-after']).toBe('30')
-      expect(response.headers['www-authenticate']).toBeUndefined()
-    } else if (challengeError === undefined) {
-      expect(response.headers['www-authenticate']).toBe('Bearer')
-    } else {
-      expect(response.headers['www-authenticate']).toContain(`error="${challengeError}"`)
-    }
+    if (challenge === undefined) expect(response.headers['www-authenticate']).toBeUndefined()
+    else if (challenge === 'Bearer') expect(response.headers['www-authenticate']).toBe('Bearer')
+    else expect(response.headers['www-authenticate']).toContain(challenge)
+    expect(response.headers['retry-after']).toBe(retryAfter)
+  })
+
+  it('a non-Keygate error is a bare 500 that reveals nothing', () => {
+    const response = httpError(new TypeError('secret detail'))
+    expect(response.status).toBe(500)
+    expect(JSON.stringify(response)).not.toContain('secret detail')
   })
 
   it('the errors verify() produces map to the same table', async () => {

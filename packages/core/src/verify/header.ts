@@ -26,8 +26,10 @@ export function normalizeTyp(typ: string): string {
  * token is never accepted, whatever the configuration.
  */
 export function rejectUnsigned(header: JWTHeader): void {
-  if (header.alg.toLowerCase() === 'none')
+  const { alg } = header
+  if (alg.length === 4 && alg.toLowerCase() === 'none') {
     throw new AlgorithmNotAllowedError('Unsigned tokens (alg "none") are never accepted')
+  }
 }
 
 /**

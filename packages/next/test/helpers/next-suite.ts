@@ -9,11 +9,18 @@ export const SECRET = 'next-fixture-secret-0123456789abcdef-0123'
 // `next build` of a fixture takes ~30 s alone and longer when both builds share 2 cores.
 export const BUILD_TIMEOUT_MS = 240_000
 
+/** What a fixture app enables beyond the shared checks. */
+export interface FixtureFeatures {
+  /** `experimental.authInterrupts` is on and the app serves /unguarded/admin (requireAuth with `interrupts`). */
+  authInterrupts?: boolean
+}
+
 export function describeNextApp(
   fixture: string,
   runtime: 'edge' | 'nodejs',
   title: string,
   kit: AdapterKit,
+  features: FixtureFeatures = {},
 ): void {
   describe(title, () => {
     const dir = fixturePath(fixture)
@@ -119,6 +126,46 @@ export function describeNextApp(
       expect(bob.status).toBe(500)
       expect(await bob.text()).not.toContain('account:bob')
     })
+
+    it('getAuth(request) in a route handler gives the caller, with the configuration createKeygate bound', async () => {
+      const response = await get('/whoami', bearer(await kit.main.sign({ sub: 'alice' })))
+      expect(response.status).toBe(200)
+      expect(await response.json()).toEqual({ subject: 'alice' })
+    })
+
+    if (features.authInterrupts) {
+      describe('requireAuth() with interrupts on a page no middleware covers', () => {
+        const page = (headers: Record<string, string> = {}) => get('/unguarded/admin', headers)
+
+        it('no token → 401 from unauthorized(), a forged identity header changes nothing', async () => {
+          const response = await page({ [PRINCIPAL_HEADER]: await forgedHeader(kit, 'mallory') })
+          expect(response.status).toBe(401)
+          expect(await response.text()).not.toContain('admin:')
+        })
+
+        it('a bad token → 401', async () => {
+          const expired = await kit.main.sign({ sub: 'alice', iat: 1_000, exp: 2_000 })
+          expect((await page(bearer(expired))).status).toBe(401)
+        })
+
+        it('missing scope → 403 from forbidden()', async () => {
+          const response = await page(bearer(await kit.main.sign({ sub: 'bob', scope: 'read' })))
+          expect(response.status).toBe(403)
+          expect(await response.text()).not.toContain('admin:bob')
+        })
+
+        it('JWKS down → the error boundary (500), never 401 or 403', async () => {
+          const response = await page(bearer(await kit.down.sign({ sub: 'carol' })))
+          expect(response.status).toBe(500)
+        })
+
+        it('scope present → the page', async () => {
+          const response = await page(bearer(await kit.main.sign({ sub: 'alice', scope: 'read write' })))
+          expect(response.status).toBe(200)
+          expect(await response.text()).toContain('admin:alice')
+        })
+      })
+    }
 
     it('server components read the principal with auth()', async () => {
       const token = await kit.main.sign({ sub: 'alice' })
