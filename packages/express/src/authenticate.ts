@@ -2,7 +2,12 @@
  * `authenticate(auth)` for Express 4 and 5. Builds on `auth.authenticate` (from `createAuth`)
  * and `fromNodeRequest` from `@keygate/core/http`; errors are rendered by `sendError`.
  */
-import type { Auth, AuthenticateOptions as CoreOptions, JWTClaims } from '@keygate/core'
+import {
+  type Auth,
+  ConfigurationError,
+  type AuthenticateOptions as CoreOptions,
+  type JWTClaims,
+} from '@keygate/core'
 import { fromNodeRequest } from '@keygate/core/http'
 import type { Request, RequestHandler } from 'express'
 import { setPrincipal } from './principal.js'
@@ -31,6 +36,9 @@ export function authenticate<C extends JWTClaims = JWTClaims>(
   auth: Auth<C>,
   options: AuthenticateOptions = {},
 ): RequestHandler {
+  // Checked once here, so a wiring mistake fails at start-up rather than on every request.
+  if (typeof auth?.authenticate !== 'function')
+    throw new ConfigurationError('authenticate() needs createAuth()')
   const { optional = false, getToken, allowQuery = false } = options
   const render: RenderOptions = { realm: options.realm, onError: options.onError }
   const staticOptions: CoreOptions | undefined = allowQuery ? { allowQuery } : undefined

@@ -160,6 +160,10 @@ describe('construction', () => {
     )
   })
 
+  it('rejects a missing auth object when the middleware is created', () => {
+    expect(() => authenticate(undefined as unknown as Auth)).toThrow(ConfigurationError)
+  })
+
   it('getAuth on a bare request is a ConfigurationError', () => {
     expect(() => getAuth({} as Request)).toThrow(ConfigurationError)
   })

@@ -32,7 +32,10 @@ function buildApp(createApp: () => Express): Express {
     express5.json(),
     mountIssuer(echoIssuer('/parsed/token')),
   )
+  // An issuer that reads the body before answering 404: the request cannot be passed on.
+  app.use('/reads', mountIssuer({ handle: async (r) => new Response(await r.text(), { status: 404 }) }))
   app.get('/app-route', (_req, res) => res.json({ app: true }))
+  app.post('/reads/app-route', (_req, res) => res.json({ app: true }))
   return app
 }
 
@@ -80,6 +83,12 @@ describe.each([
     const strict = await fetch(`${url}/oauth/unknown`)
     expect(strict.status).toBe(404)
     expect(await strict.json()).toEqual({ error: 'not_found' })
+  })
+
+  it('does not fall through once the issuer has read the body', async () => {
+    const res = await fetch(`${url}/reads/app-route`, { method: 'POST', body: 'payload' })
+    expect(res.status).toBe(404)
+    expect(await res.text()).toBe('payload')
   })
 
   it('re-encodes a body that a body parser already consumed', async () => {

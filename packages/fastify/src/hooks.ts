@@ -44,6 +44,9 @@ export function authenticate<C extends JWTClaims = JWTClaims>(
   auth: Auth<C>,
   options: AuthenticateOptions = {},
 ): AuthHook {
+  // Checked once here, so a wiring mistake fails at start-up rather than on every request.
+  if (typeof auth?.authenticate !== 'function')
+    throw new ConfigurationError('authenticate() needs createAuth()')
   const { optional = false, getToken, allowQuery = false } = options
   const render: RenderOptions = { realm: options.realm, onError: options.onError }
   const staticOptions: CoreOptions | undefined = allowQuery ? { allowQuery } : undefined

@@ -3,7 +3,12 @@
  * `auth.authenticate` (from `createAuth`) with the Web `Request` as is; errors are rendered by
  * `renderError` (core's `httpError`).
  */
-import type { Auth, AuthenticateOptions as CoreOptions, JWTClaims } from '@keygate/core'
+import {
+  type Auth,
+  ConfigurationError,
+  type AuthenticateOptions as CoreOptions,
+  type JWTClaims,
+} from '@keygate/core'
 import type { Context, MiddlewareHandler, Next } from 'hono'
 import { type AuthEnv, markAnonymous, type OptionalAuthEnv } from './principal.js'
 import { type RenderOptions, renderError } from './render-error.js'
@@ -38,6 +43,9 @@ export function authenticate<C extends JWTClaims = JWTClaims>(
   auth: Auth<C>,
   options: AuthenticateOptions = {},
 ): MiddlewareHandler<AuthEnv<C>> | MiddlewareHandler<OptionalAuthEnv<C>> {
+  // Checked once here, so a wiring mistake fails at start-up rather than on every request.
+  if (typeof auth?.authenticate !== 'function')
+    throw new ConfigurationError('authenticate() needs createAuth()')
   const { optional = false, getToken, allowQuery = false } = options
   const render: RenderOptions = { realm: options.realm, onError: options.onError }
   const staticOptions: CoreOptions | undefined = allowQuery ? { allowQuery } : undefined

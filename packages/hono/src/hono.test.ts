@@ -108,6 +108,10 @@ describe('Hono 4 through app.request', () => {
     expect(await (await app.request('/optional-getauth-ok')).json()).toEqual({ anonymous: true })
   })
 
+  it('rejects a missing auth object when the middleware is created', () => {
+    expect(() => authenticate(undefined as unknown as Auth)).toThrow(ConfigurationError)
+  })
+
   it('validates a requirement once, when the middleware is created', () => {
     expect(() => authorize({ groups: { allOf: 'x' as unknown as string[] } })).toThrow(ConfigurationError)
   })

@@ -16,6 +16,12 @@ const entries = {
       authOptions: { issuer: 'https://login.example.com/', audience: 'api://orders' },
       publicRoutes: ['/', '/health'],
     })`,
+  'middleware.ts via authenticate (@keygate/next/middleware)': `
+    import { authenticate } from ${JSON.stringify(dist('middleware.js'))}
+    export const middleware = authenticate(
+      { issuer: 'https://login.example.com/', audience: 'api://orders' },
+      { publicRoutes: ['/', '/health'] },
+    )`,
   'middleware.ts via createKeygate (@keygate/next)': `
     import { createKeygate } from ${JSON.stringify(dist('index.js'))}
     export const { middleware } = createKeygate({

@@ -24,9 +24,16 @@ describe('authorize', () => {
     const withAuth = createRouteAuth({
       auth: createAuth({ issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri }),
     })
-    const route = withAuth((_request, { auth }) => Response.json({ subject: auth.subject }), authorize({ scopes: ['write'] }))
+    const route = withAuth(
+      (_request: Request, { auth }) => Response.json({ subject: auth.subject }),
+      authorize({ scopes: ['write'] }),
+    )
     const call = async (scope: string) =>
-      route(new Request('http://127.0.0.1/orders', { headers: { authorization: `Bearer ${await issuer.sign({ sub: 'bob', scope })}` } }))
+      route(
+        new Request('http://127.0.0.1/orders', {
+          headers: { authorization: `Bearer ${await issuer.sign({ sub: 'bob', scope })}` },
+        }),
+      )
     const refused = await call('read')
     expect(refused.status).toBe(403)
     expect(refused.headers.get('www-authenticate')).toContain('scope="write"')

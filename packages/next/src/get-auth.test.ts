@@ -55,7 +55,9 @@ describe('getAuth', () => {
 
   it('verifies the request token with the configuration createKeygate() bound', async () => {
     createKeygate({ auth: countedAuth().auth, signingSecret: SECRET })
-    const me = await getAuth<{ tenant: string }>(get(bearer(await issuer.sign({ sub: 'alice', tenant: 'acme' }))))
+    const me = await getAuth<{ tenant: string }>(
+      get(bearer(await issuer.sign({ sub: 'alice', tenant: 'acme' }))),
+    )
     expect(me.subject).toBe('alice')
     expect(me.claims.tenant).toBe('acme')
   })
@@ -79,7 +81,9 @@ describe('getAuth', () => {
   it('inside withAuth, reuses the principal withAuth resolved instead of verifying again', async () => {
     const counted = countedAuth()
     const { withAuth } = createKeygate({ auth: counted.auth })
-    const route = withAuth(async (request) => Response.json({ subject: (await getAuth(request)).subject }))
+    const route = withAuth(async (request: Request) =>
+      Response.json({ subject: (await getAuth(request)).subject }),
+    )
     const response = await route(get(bearer(await issuer.sign({ sub: 'alice' }))))
     expect(await response.json()).toEqual({ subject: 'alice' })
     expect(counted.calls).toBe(1)

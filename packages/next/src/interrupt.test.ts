@@ -1,5 +1,5 @@
 import {
-  AuthError,
+  type AuthError,
   ConfigurationError,
   InsufficientScopeError,
   InvalidRequestError,
@@ -17,11 +17,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { interrupt, interruptFor } from './interrupt.js'
 import { resolveSettings } from './options.js'
 
-const outages: AuthError[] = [new KeysUnavailableError('jwks down'), new ProviderUnavailableError('db down')]
+const outages: AuthError[] = [
+  new KeysUnavailableError('jwks down', 30),
+  new ProviderUnavailableError('db down', 30),
+]
 
 describe('interruptFor', () => {
   it('answers a missing or bad token with unauthorized() when interrupts are on', () => {
-    for (const error of [new TokenMissingError(), new TokenExpiredError('expired'), new InvalidRequestError('x')])
+    for (const error of [
+      new TokenMissingError(),
+      new TokenExpiredError('expired'),
+      new InvalidRequestError('x'),
+    ])
       expect(interruptFor(error, { interrupts: true }), error.code).toBe('unauthorized')
   })
 

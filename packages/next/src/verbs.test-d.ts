@@ -11,7 +11,9 @@ const keygate = createKeygate({ authOptions: { issuer: 'x', audience: 'y' } })
 
 describe('the shared verbs', () => {
   it('authenticate() is the middleware, from options or a ready Auth', () => {
-    expectTypeOf(authenticate({ issuer: 'x', audience: 'y' }, { publicRoutes: ['/'] })).toEqualTypeOf<KeygateMiddleware>()
+    expectTypeOf(
+      authenticate({ issuer: 'x', audience: 'y' }, { publicRoutes: ['/'] }),
+    ).toEqualTypeOf<KeygateMiddleware>()
     expectTypeOf(authenticate).parameter(1).not.toHaveProperty('auth')
   })
 
@@ -25,7 +27,9 @@ describe('the shared verbs', () => {
   it('getAuth() gives a Principal, Principal | null when optional, typed claims on request', () => {
     expectTypeOf(getAuth(new Request('http://x'))).resolves.toEqualTypeOf<Principal>()
     expectTypeOf(getAuth({} as NextRequest, { optional: true })).resolves.toEqualTypeOf<Principal | null>()
-    expectTypeOf(getAuth<{ tenant: string }>({} as Request)).resolves.toEqualTypeOf<Principal<{ tenant: string }>>()
+    expectTypeOf(getAuth<{ tenant: string }>({} as Request)).resolves.toEqualTypeOf<
+      Principal<{ tenant: string }>
+    >()
     expectTypeOf(keygate.getAuth).toEqualTypeOf(getAuth)
   })
 })

@@ -1,6 +1,12 @@
 export { type BearerOptions, extractBearerToken } from './bearer.js'
 export { bearerChallenge, type ChallengeOptions } from './challenge.js'
-export { type ErrorBody, type HTTPErrorOptions, type HTTPErrorResponse, httpError, toResponse } from './http-error.js'
+export {
+  type ErrorBody,
+  type HTTPErrorOptions,
+  type HTTPErrorResponse,
+  httpError,
+  toResponse,
+} from './http-error.js'
 export { fromNodeRequest, type NodeHeaders, nodeHeaders } from './node-headers.js'
 export {
   type NodeIncomingRequest,

@@ -106,6 +106,58 @@ describe('issuer.createToken', () => {
   })
 })
 
+describe('onRefresh', () => {
+  it('sees the stored data and can refuse or update what the next access token carries', async () => {
+    const seen: unknown[] = []
+    let answer: false | undefined | { permissions: string[]; claims: Record<string, unknown> }
+    const f = setup({
+      onRefresh: async (input) => {
+        seen.push(input)
+        return answer
+      },
+    })
+    const first = await f.issuer.createToken({
+      subject: 'user-1',
+      permissions: ['read'],
+      claims: { plan: 'free' },
+      refresh: { data: { userId: 42 } },
+    })
+    answer = { permissions: ['read', 'write'], claims: { plan: 'pro' } }
+    const upgraded = await f.issuer.refresh(first.refreshToken!)
+    expect(seen[0]).toMatchObject({
+      subject: 'user-1',
+      apiKeyId: null,
+      data: { userId: 42 },
+      claims: { plan: 'free' },
+    })
+    expect(decodeJWT(upgraded.accessToken).payload).toMatchObject({
+      permissions: ['read', 'write'],
+      plan: 'pro',
+    })
+    answer = { permissions: ['read'], claims: { sub: 'someone-else' } }
+    await expect(f.issuer.refresh(upgraded.refreshToken!)).rejects.toMatchObject({
+      code: 'ERR_INVALID_REQUEST',
+    })
+    answer = false
+    await expect(f.issuer.refresh(upgraded.refreshToken!)).rejects.toMatchObject({
+      code: 'ERR_INVALID_GRANT',
+    })
+    // Refused requests did not spend the token.
+    answer = undefined
+    await expect(f.issuer.refresh(upgraded.refreshToken!)).resolves.toMatchObject({ tokenType: 'Bearer' })
+  })
+
+  it('cannot widen an API key chain beyond the key', async () => {
+    const f = setup({ onRefresh: () => ({ permissions: ['read', 'admin'] }) })
+    const { key } = await f.issuer.apiKeys.create({ subject: 's', name: 'n', permissions: ['read'] })
+    const tokens = await (
+      await f.post('/token', { grant_type: 'client_credentials', client_secret: key })
+    ).json()
+    const refreshed = await f.issuer.refresh(tokens.refresh_token)
+    expect(refreshed.scope).toBe('read')
+  })
+})
+
 describe('issuer.apiKeys', () => {
   it('creates a kg_ key shown once, stores only its hash, lists without secrets', async () => {
     const f = setup()

@@ -149,16 +149,35 @@ export function createGrants(
       if (client && record.apiKeyId !== client.id) {
         throw new InvalidGrantError('The refresh token was not issued to this client')
       }
-      let permissions = record.permissions
+      let keyPermissions: readonly string[] | undefined
       if (record.apiKeyId !== null) {
-        // Bound to its API key: a revoked or expired key ends the chain, and a key whose
-        // permissions shrank cannot hand out the old ones through a refresh.
+        // Bound to its API key: a revoked or expired key ends the chain.
         const key = await apiKeys.active(record.apiKeyId)
         if (!key || key.subject !== record.subject) {
           throw new InvalidGrantError('The API key of this refresh token is no longer valid')
         }
-        permissions = permissions.filter((p) => key.permissions.includes(p))
+        keyPermissions = key.permissions
       }
+      let { permissions, groups, claims } = record
+      const decision = options.onRefresh
+        ? await options.onRefresh({
+            subject: record.subject,
+            apiKeyId: record.apiKeyId,
+            permissions,
+            groups,
+            claims,
+            data: record.data,
+          })
+        : undefined
+      if (decision === false) throw new InvalidGrantError('The refresh was refused')
+      if (decision) {
+        if (decision.permissions !== undefined)
+          permissions = checkScopeList(decision.permissions, 'permissions')
+        if (decision.groups !== undefined) groups = checkScopeList(decision.groups, 'groups')
+        if (decision.claims !== undefined) claims = checkCustomClaims(checkObject(decision.claims, 'claims'))
+      }
+      // A key whose permissions shrank cannot hand out the old ones through a refresh.
+      if (keyPermissions) permissions = permissions.filter((p) => keyPermissions.includes(p))
       if (scope && !subset(scope, permissions)) {
         throw new InvalidScopeError('The requested scope exceeds the scope of the refresh token')
       }
@@ -170,8 +189,8 @@ export function createGrants(
           subject: record.subject,
           audience: record.audience,
           permissions: scope ?? permissions,
-          groups: record.groups,
-          claims: record.claims,
+          groups,
+          claims,
           clientId: record.apiKeyId,
           ttlMs: accessTtlMs,
         },

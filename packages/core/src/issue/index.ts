@@ -26,6 +26,8 @@ export type {
   IssuerEvent,
   IssuerOptions,
   RateLimitOptions,
+  RefreshHookInput,
+  RefreshHookResult,
   RefreshRotationOptions,
   SigningOptions,
   TokenSet,

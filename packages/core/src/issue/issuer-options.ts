@@ -36,6 +36,7 @@ export interface ResolvedIssuerOptions {
   store: IssuerStore
   clock: Clock
   emit: (event: IssuerEvent) => void
+  onRefresh: IssuerOptions['onRefresh']
   policy: SigningPolicy
   accessTtlMs: number
   refreshTtlMs: number
@@ -159,6 +160,7 @@ export function resolveIssuerOptions(options: IssuerOptions): ResolvedIssuerOpti
     store: options.store,
     clock,
     emit,
+    onRefresh: options.onRefresh,
     policy,
     accessTtlMs,
     refreshTtlMs,

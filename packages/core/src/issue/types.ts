@@ -88,7 +88,31 @@ export interface IssuerOptions {
   clock?: Clock
   /** Audit hook; must not throw (errors from it are swallowed). Events never carry secrets. */
   onEvent?: (event: IssuerEvent) => void
+  /**
+   * Runs on every refresh, before anything is issued, with what the chain grants and the data
+   * stored by `createToken({ refresh: { data } })`: return `false` to refuse (`invalid_grant`,
+   * e.g. the user was disabled), or new `permissions`/`groups`/`claims` for this access token
+   * (for API-key chains, permissions stay within the key's). Nothing, to issue as before.
+   */
+  onRefresh?: (input: RefreshHookInput) => RefreshHookResult | Promise<RefreshHookResult>
 }
+
+/** What `onRefresh` sees. */
+export interface RefreshHookInput {
+  subject: string
+  /** The API key the chain was issued through; `null` for `createToken` chains. */
+  apiKeyId: string | null
+  permissions: readonly string[]
+  groups: readonly string[]
+  claims: Readonly<Record<string, unknown>>
+  data: Readonly<Record<string, unknown>> | null
+}
+
+/** What `onRefresh` may answer. */
+export type RefreshHookResult =
+  | undefined
+  | false
+  | { permissions?: readonly string[]; groups?: readonly string[]; claims?: Record<string, unknown> }
 
 /** Input of `issuer.createToken`. */
 export interface CreateTokenInput {

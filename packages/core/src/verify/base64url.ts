@@ -90,13 +90,19 @@ export function createBase64urlDecoder(): Base64urlDecoder {
   const buffer = getBuiltin<NodeBufferModule>('node:buffer')?.Buffer
   if (!buffer) return { bytes: decodePortable, text: (segment) => UTF8.decode(decodePortable(segment)) }
   let scratch = buffer.allocUnsafeSlow(INITIAL_SCRATCH_BYTES)
+  // Reused while lengths repeat, as they mostly do for one issuer's tokens.
+  let view = new Uint8Array(scratch.buffer, scratch.byteOffset, 0)
   return {
     bytes: (segment) => buffer.from(segment, 'base64url'),
     text(segment) {
       const size = (segment.length * 3) >>> 2
-      if (size > scratch.length) scratch = buffer.allocUnsafeSlow(size * 2)
+      if (size > scratch.length) {
+        scratch = buffer.allocUnsafeSlow(size * 2)
+        view = new Uint8Array(scratch.buffer, scratch.byteOffset, 0)
+      }
       const written = scratch.write(segment, 0, size, 'base64url')
-      return UTF8.decode(new Uint8Array(scratch.buffer, scratch.byteOffset, written))
+      if (view.length !== written) view = new Uint8Array(scratch.buffer, scratch.byteOffset, written)
+      return UTF8.decode(view)
     },
   }
 }

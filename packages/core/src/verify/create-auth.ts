@@ -114,7 +114,14 @@ export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions
     if (typeof valid !== 'boolean') valid = await valid
     if (!valid) throw new SignatureInvalidError('The token signature is invalid')
 
-    const principal = await issuer.buildPrincipal({ header, claims, token, issuer: issuer.issuer })
+    // Claim-only providers need no await; a builder may answer synchronously.
+    const built: Principal<C> | Promise<Principal<C>> = issuer.buildPrincipal({
+      header,
+      claims,
+      token,
+      issuer: issuer.issuer,
+    })
+    const principal = built instanceof Promise ? await built : built
     if (cache !== undefined) remember(token, issuer, claims, jwk, now, principal)
     return principal
   }

@@ -10,7 +10,8 @@ export interface DecodedJWS {
   claims: JWTClaims
   /** `BASE64URL(header) '.' BASE64URL(payload)`: the exact bytes that were signed (ASCII). */
   signingInput: string
-  signature: Uint8Array
+  /** The signature segment, checked canonical; decoded by the signature check itself. */
+  signature: string
 }
 
 /** Takes a token apart or throws `TokenMalformedError`. */
@@ -87,7 +88,7 @@ export function createJWSDecoder(maxBytes: number): JWSDecoder {
       header: header(headerSegment),
       claims: json(payloadSegment, 'payload') as JWTClaims,
       signingInput: token.slice(0, second),
-      signature: base64url.bytes(signatureSegment),
+      signature: signatureSegment,
     }
   }
 }

@@ -22,15 +22,38 @@ export interface NodeCrypto {
 }
 
 interface NodeBufferInstance extends Uint8Array {
-  write(value: string, offset: number, length: number, encoding: 'latin1'): number
+  write(value: string, offset: number, length: number, encoding: 'latin1' | 'base64url'): number
 }
 
 export interface NodeBuffer {
   allocUnsafeSlow(size: number): NodeBufferInstance
 }
 
-// Room for the signing input of a typical token; grown on demand.
+// Room for the signing input and the signature of a typical token; grown on demand.
 const INITIAL_SCRATCH_BYTES = 8192
+
+/** Writes a string into one reused buffer and returns a view of the bytes written. */
+type ScratchWriter = (value: string, maxBytes: number, encoding: 'latin1' | 'base64url') => Uint8Array
+
+// One buffer per use, reused across verifications: every check is synchronous, so no other
+// verification can touch it before the view is done with. The view itself is reused while
+// lengths repeat (tokens of one issuer mostly have one length), so a check allocates nothing.
+function createScratch(buffer: NodeBuffer): ScratchWriter {
+  let scratch = buffer.allocUnsafeSlow(INITIAL_SCRATCH_BYTES)
+  let view = new Uint8Array(scratch.buffer, scratch.byteOffset, 0)
+  return (value, maxBytes, encoding) => {
+    if (maxBytes > scratch.length) {
+      scratch = buffer.allocUnsafeSlow(maxBytes * 2)
+      view = new Uint8Array(scratch.buffer, scratch.byteOffset, 0)
+    }
+    const written = scratch.write(value, 0, maxBytes, encoding)
+    if (view.length !== written) view = new Uint8Array(scratch.buffer, scratch.byteOffset, written)
+    return view
+  }
+}
+
+/** A signature check over raw bytes. */
+type RawCheck = (data: Uint8Array, signature: Uint8Array) => boolean
 
 // RFC 7518 §3.3/§3.5: RSA keys of 2048 bits or more MUST be used.
 const MIN_RSA_BITS = 2048
@@ -52,46 +75,42 @@ const SIGNATURE_BYTES: Readonly<Record<string, number>> = {
  */
 export function createNodeBackend(crypto: NodeCrypto, buffer: NodeBuffer): SignatureBackend {
   const cache = new WeakMap<JWK, Map<string, SignatureCheck>>()
-  let scratch = buffer.allocUnsafeSlow(INITIAL_SCRATCH_BYTES)
+  const input = createScratch(buffer)
+  const signature = createScratch(buffer)
 
-  // The signing input's bytes in one reused buffer: every check below is synchronous, so no
-  // other verification can touch it before the view is done with.
-  function bytes(input: string): Uint8Array {
-    if (input.length > scratch.length) scratch = buffer.allocUnsafeSlow(input.length * 2)
-    const written = scratch.write(input, 0, input.length, 'latin1')
-    return new Uint8Array(scratch.buffer, scratch.byteOffset, written)
-  }
-
-  function build(jwk: JWK, alg: string): SignatureCheck {
+  function build(jwk: JWK, alg: string): RawCheck {
     // A custom source may hand back any key: it must still fit the algorithm (RFC 8725 §3.1).
     if (!matchKey([jwk], { alg }).ok) throw new TypeError('key type does not fit the algorithm')
     const key = crypto.createPublicKey({ key: jwk, format: 'jwk' })
     const bits = hashBits(alg)
     if (alg.startsWith('RS') || alg.startsWith('PS')) {
-      if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS)
+      if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) {
         throw new TypeError('RSA key too small')
+      }
       const hash = `sha${bits}`
       const verifyKey: NodeVerifyKey = alg.startsWith('PS')
         ? // RFC 7518 §3.5: the salt is as long as the hash output.
           { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: bits / 8 }
         : key
-      return (input, signature) => crypto.verify(hash, bytes(input), verifyKey, signature)
+      return (data, sig) => crypto.verify(hash, data, verifyKey, sig)
     }
     const size = SIGNATURE_BYTES[alg]!
     if (alg.startsWith('ES')) {
       const hash = `sha${bits}`
       const verifyKey = { key, dsaEncoding: 'ieee-p1363' }
-      return (input, signature) =>
-        signature.length === size && crypto.verify(hash, bytes(input), verifyKey, signature)
+      return (data, sig) => sig.length === size && crypto.verify(hash, data, verifyKey, sig)
     }
-    return (input, signature) =>
-      signature.length === size && crypto.verify(null, bytes(input), key, signature)
+    return (data, sig) => sig.length === size && crypto.verify(null, data, key, sig)
   }
 
-  function guarded(check: SignatureCheck): SignatureCheck {
-    return (input, signature) => {
+  // Decodes both parts into the scratch buffers, checks, and maps what crypto throws.
+  function checking(raw: RawCheck): SignatureCheck {
+    return (signingInput, signatureSegment) => {
       try {
-        return check(input, signature)
+        return raw(
+          input(signingInput, signingInput.length, 'latin1'),
+          signature(signatureSegment, (signatureSegment.length * 3) >>> 2, 'base64url'),
+        )
       } catch (error) {
         throw toAuthError(error, 'verify')
       }
@@ -106,7 +125,7 @@ export function createNodeBackend(crypto: NodeCrypto, buffer: NodeBuffer): Signa
       if (hit !== undefined) return hit
       let check: SignatureCheck
       try {
-        check = guarded(build(jwk, alg))
+        check = checking(build(jwk, alg))
       } catch (error) {
         const failure = toAuthError(error, 'import')
         // Remembered, so a bad key in the JWKS costs one failed import, not one per token.
@@ -124,10 +143,10 @@ export function createNodeBackend(crypto: NodeCrypto, buffer: NodeBuffer): Signa
     forSecret(secret, alg) {
       const key = crypto.createSecretKey(secret)
       const hash = `sha${hashBits(alg)}`
-      return guarded((input, signature) => {
-        const mac = crypto.createHmac(hash, key).update(bytes(input)).digest()
+      return checking((data, sig) => {
+        const mac = crypto.createHmac(hash, key).update(data).digest()
         // Constant time, so the comparison leaks nothing about the expected MAC.
-        return mac.length === signature.length && crypto.timingSafeEqual(mac, signature)
+        return mac.length === sig.length && crypto.timingSafeEqual(mac, sig)
       })
     },
   }

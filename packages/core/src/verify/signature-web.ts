@@ -1,5 +1,6 @@
 import { matchKey } from '../jwks/match-key.js'
 import type { JWK } from '../types.js'
+import { createBase64urlDecoder } from './base64url.js'
 import { toAuthError } from './map-error.js'
 import { hashBits, type SignatureBackend, type SignatureCheck } from './signature.js'
 
@@ -58,6 +59,7 @@ const ENCODER = new TextEncoder()
  */
 export function createWebBackend(subtle: SubtleCrypto): SignatureBackend {
   const cache = new WeakMap<JWK, Map<string, SignatureCheck>>()
+  const base64url = createBase64urlDecoder()
 
   function checkWith(imported: Promise<CryptoKey>, alg: string): SignatureCheck {
     const { verifyParams } = webAlgorithm(alg)
@@ -67,7 +69,9 @@ export function createWebBackend(subtle: SubtleCrypto): SignatureBackend {
       (key) => ({ key, error: undefined }),
       (error: unknown) => ({ key: undefined, error: toAuthError(error, 'import') }),
     )
-    return async (input, signature) => {
+    return async (input, segment) => {
+      // Decoded before the first await: the bytes are this call's own.
+      const signature = base64url.bytes(segment)
       const { key, error } = await ready
       if (key === undefined) throw error
       if (size !== undefined && signature.length !== size) return false

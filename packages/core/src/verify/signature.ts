@@ -5,10 +5,11 @@ import { createNodeBackend, type NodeCrypto } from './signature-node.js'
 import { createWebBackend } from './signature-web.js'
 
 /**
- * Checks one signature over the signing input (the ASCII `header.payload`). Synchronous on
- * Node; a promise on WebCrypto. Throws only Keygate errors.
+ * Checks one signature over the signing input (the ASCII `header.payload`); the signature is
+ * its base64url segment, already checked canonical, decoded by the check itself (on Node into
+ * a reused buffer). Synchronous on Node; a promise on WebCrypto. Throws only Keygate errors.
  */
-export type SignatureCheck = (signingInput: string, signature: Uint8Array) => boolean | Promise<boolean>
+export type SignatureCheck = (signingInput: string, signature: string) => boolean | Promise<boolean>
 
 /** A runtime's way to check signatures; keys are imported once and reused. */
 export interface SignatureBackend {

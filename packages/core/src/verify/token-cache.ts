@@ -22,7 +22,8 @@ export interface TokenCache<C extends JWTClaims = JWTClaims> {
   readonly size: number
 }
 
-const MATERIAL = ['kty', 'crv', 'n', 'e', 'x', 'y'] as const
+// The public material and the members that decide what the key may verify.
+const MATERIAL = ['kty', 'crv', 'n', 'e', 'x', 'y', 'alg', 'use'] as const
 
 function sameKey(a: JWK, b: JWK): boolean {
   if (a === b) return true
