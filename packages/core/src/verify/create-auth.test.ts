@@ -85,6 +85,40 @@ describe('end to end over HTTP on 127.0.0.1', () => {
   })
 })
 
+describe('many verifications at once', () => {
+  it('interleaved tokens of different lengths and algorithms each get their own answer', async () => {
+    const auth = createAuth({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      keys: issuer.jwks(),
+      algorithms: ALGORITHMS,
+    })
+    const cases = await Promise.all(
+      Array.from({ length: 60 }, async (_, i) => {
+        const alg = ALGORITHMS[i % ALGORITHMS.length]!
+        const token = await issuer.sign({ sub: `user-${'x'.repeat(i)}` }, { alg })
+        if (i % 3 !== 0) return { token, expected: `user-${'x'.repeat(i)}` }
+        // Every third token has its signature's last byte flipped.
+        const [h, p, sig] = token.split('.')
+        const bytes = Buffer.from(sig!, 'base64url')
+        bytes[bytes.length - 1]! ^= 1
+        return { token: `${h}.${p}.${bytes.toString('base64url')}`, expected: 'ERR_SIGNATURE_INVALID' }
+      }),
+    )
+    for (let round = 0; round < 2; round++) {
+      const answers = await Promise.all(
+        cases.map(({ token }) =>
+          auth.verify(token).then(
+            (p) => p.subject,
+            (e: { code: string }) => e.code,
+          ),
+        ),
+      )
+      expect(answers).toEqual(cases.map((c) => c.expected))
+    }
+  })
+})
+
 describe('issuer registry', () => {
   it('selects the issuer by the token’s iss and contacts only that one', async () => {
     const other = await createTestIssuer({ algorithms: ['ES256'], audience: 'https://orders.test' })
