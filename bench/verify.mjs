@@ -17,7 +17,7 @@ import { createVerifier } from 'fast-jwt'
 import { jwtVerify, SignJWT } from 'jose'
 import { createAuth } from '../packages/core/dist/index.js'
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7)
+const ROUNDS = 7
 const ISSUER = 'https://issuer.bench'
 const AUDIENCE = 'https://api.bench'
 // Iterations per measurement: about 50 ms at the floor on an idle 2-core machine — short, so

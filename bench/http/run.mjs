@@ -18,7 +18,7 @@ const CONNECTIONS = 10
 const BURST = 500
 const BURST_CONNECTIONS = 100
 
-const VARIANTS = [
+const ALL_VARIANTS = [
   ['express', 'none'],
   ['express', 'keygate'],
   ['express', 'keygate-cache'],
@@ -35,6 +35,12 @@ const VARIANTS = [
   ['node', 'none'],
   ['node', 'jose'],
 ]
+// `--only=hono,fastify` limits the run to some frameworks.
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',')
+const VARIANTS = ALL_VARIANTS.filter(([framework]) => !only || only.includes(framework))
 const LABEL = {
   none: 'no auth',
   keygate: 'Keygate',
