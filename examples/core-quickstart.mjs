@@ -36,7 +36,11 @@ issuer = createIssuer({
 })
 
 // The resource server: discovery finds the JWKS from the issuer URL; scopes come from the token.
-const auth = createAuth({ issuer: issuerServer.url, audience: 'https://orders.example', algorithms: ['EdDSA'] })
+const auth = createAuth({
+  issuer: issuerServer.url,
+  audience: 'https://orders.example',
+  algorithms: ['EdDSA'],
+})
 const api = await serve(async (_request, req) => {
   const result = await auth.authenticate(fromNodeRequest(req))
   const fail = (error) => {
@@ -65,23 +69,31 @@ const tokenResponse = await fetch(`${issuerServer.url}/token`, {
   body: new URLSearchParams({ grant_type: 'client_credentials', client_secret: key }),
 })
 const tokens = await tokenResponse.json()
-console.log(`2. POST /token → ${tokenResponse.status}, ${tokens.token_type} token for ${tokens.expires_in}s, scope "${tokens.scope}"`)
+console.log(
+  `2. POST /token → ${tokenResponse.status}, ${tokens.token_type} token for ${tokens.expires_in}s, scope "${tokens.scope}"`,
+)
 
 const call = async (label, headers) => {
   const response = await fetch(`${api.url}/orders`, { headers })
   const challenge = response.headers.get('www-authenticate')
-  console.log(`${label} → ${response.status} ${await response.text()}${challenge ? `\n     WWW-Authenticate: ${challenge}` : ''}`)
+  console.log(
+    `${label} → ${response.status} ${await response.text()}${challenge ? `\n     WWW-Authenticate: ${challenge}` : ''}`,
+  )
 }
 await call('3. GET /orders with the token', { authorization: `Bearer ${tokens.access_token}` })
 await call('4. GET /orders without a token', {})
-await call('5. GET /orders with a tampered token', { authorization: `Bearer ${tokens.access_token.slice(0, -4)}AAAA` })
+await call('5. GET /orders with a tampered token', {
+  authorization: `Bearer ${tokens.access_token.slice(0, -4)}AAAA`,
+})
 
 const narrow = await fetch(`${issuerServer.url}/token`, {
   method: 'POST',
   headers: { 'content-type': 'application/x-www-form-urlencoded' },
   body: new URLSearchParams({ grant_type: 'client_credentials', client_secret: key, scope: 'orders:read' }),
 }).then((r) => r.json())
-await call('6. GET /orders with a token down-scoped to orders:read', { authorization: `Bearer ${narrow.access_token}` })
+await call('6. GET /orders with a token down-scoped to orders:read', {
+  authorization: `Bearer ${narrow.access_token}`,
+})
 
 const refreshed = await fetch(`${issuerServer.url}/token`, {
   method: 'POST',

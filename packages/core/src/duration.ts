@@ -28,6 +28,7 @@ export function toMs(value: Duration, option = 'duration'): number {
     return value
   }
   const match = PATTERN.exec(value.trim())
-  if (!match) throw new ConfigurationError(`${option} must be a number of ms or a string like '30s', '10m', '1d'`)
+  if (!match)
+    throw new ConfigurationError(`${option} must be a number of ms or a string like '30s', '10m', '1d'`)
   return Number(match[1]) * UNITS[match[2]!]!
 }

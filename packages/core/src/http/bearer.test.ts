@@ -45,12 +45,20 @@ describe('extractBearerToken (RFC 6750 §2)', () => {
 
   it('ignores ?access_token= unless allowed, and then rejects two methods', () => {
     expect(extractBearerToken(req(undefined, 'http://api.test/x?access_token=a.b.c'))).toBeUndefined()
-    expect(extractBearerToken(req(undefined, 'http://api.test/x?access_token=a.b.c'), { allowQuery: true })).toBe('a.b.c')
     expect(
-      codeOf(() => extractBearerToken(req('Bearer a.b.c', 'http://api.test/x?access_token=a.b.c'), { allowQuery: true })),
+      extractBearerToken(req(undefined, 'http://api.test/x?access_token=a.b.c'), { allowQuery: true }),
+    ).toBe('a.b.c')
+    expect(
+      codeOf(() =>
+        extractBearerToken(req('Bearer a.b.c', 'http://api.test/x?access_token=a.b.c'), { allowQuery: true }),
+      ),
     ).toBe('ERR_INVALID_REQUEST')
     expect(
-      codeOf(() => extractBearerToken(req(undefined, 'http://api.test/x?access_token=a&access_token=b'), { allowQuery: true })),
+      codeOf(() =>
+        extractBearerToken(req(undefined, 'http://api.test/x?access_token=a&access_token=b'), {
+          allowQuery: true,
+        }),
+      ),
     ).toBe('ERR_INVALID_REQUEST')
   })
 })

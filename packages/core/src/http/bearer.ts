@@ -63,6 +63,7 @@ function fromUrl(url: string | undefined): string | undefined {
   if (all.length === 0) return undefined
   if (all.length > 1) throw new InvalidRequestError('More than one access_token parameter was sent')
   const token = all[0]!
-  if (token === '' || !B64TOKEN.test(token)) throw new InvalidRequestError('The access_token parameter is malformed')
+  if (token === '' || !B64TOKEN.test(token))
+    throw new InvalidRequestError('The access_token parameter is malformed')
   return token
 }

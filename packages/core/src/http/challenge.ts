@@ -1,4 +1,4 @@
-import { AuthError, InsufficientScopeError } from '../errors.js'
+import { type AuthError, InsufficientScopeError } from '../errors.js'
 
 /** Options shared by challenge and response helpers. */
 export interface ChallengeOptions {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import {
   AlgorithmNotAllowedError,
-  type AuthError,
   AudienceInvalidError,
+  type AuthError,
   ClaimInvalidError,
   ConfigurationError,
   InsufficientScopeError,
@@ -88,7 +88,9 @@ describe('httpError', () => {
   })
 
   it('omits the challenge when asked (token endpoint)', () => {
-    expect(httpError(new InvalidGrantError('x'), { challenge: false }).headers['www-authenticate']).toBeUndefined()
+    expect(
+      httpError(new InvalidGrantError('x'), { challenge: false }).headers['www-authenticate'],
+    ).toBeUndefined()
   })
 
   it('lists the allowed methods on 405', () => {

@@ -58,7 +58,10 @@ export interface AdapterKit {
    * Sends a scenario to a running app (`baseUrl` on 127.0.0.1, or any fetch-compatible
    * function such as Hono's `app.request`) and throws an `Error` describing the mismatch.
    */
-  run(scenario: AdapterScenario, send: string | ((path: string, init: RequestInit) => Promise<Response>)): Promise<void>
+  run(
+    scenario: AdapterScenario,
+    send: string | ((path: string, init: RequestInit) => Promise<Response>),
+  ): Promise<void>
   close(): Promise<void>
 }
 
@@ -90,21 +93,101 @@ export async function createAdapterKit(): Promise<AdapterKit> {
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
   const scenarios: AdapterScenario[] = [
-    { name: 'no token → 401 without error=', route: 'protected', headers: {}, expect: { status: 401, code: 'ERR_TOKEN_MISSING', challengeError: null } },
-    { name: 'empty bearer → 400 invalid_request', route: 'protected', headers: { authorization: 'Bearer ' }, expect: { status: 400, code: 'ERR_INVALID_REQUEST', challengeError: 'invalid_request' } },
-    { name: 'two tokens → 400 invalid_request', route: 'protected', headers: { authorization: `Bearer ${valid}, Bearer ${valid}` }, expect: { status: 400, code: 'ERR_INVALID_REQUEST', challengeError: 'invalid_request' } },
-    { name: 'malformed token → 401 invalid_token', route: 'protected', headers: bearer('not.a.jwt'), expect: { status: 401, code: 'ERR_TOKEN_MALFORMED', challengeError: 'invalid_token' } },
-    { name: 'expired → 401 invalid_token', route: 'protected', headers: bearer(expired), expect: { status: 401, code: 'ERR_TOKEN_EXPIRED', challengeError: 'invalid_token' } },
-    { name: 'wrong audience → 401 invalid_token', route: 'protected', headers: bearer(wrongAud), expect: { status: 401, code: 'ERR_AUDIENCE_INVALID', challengeError: 'invalid_token' } },
-    { name: 'wrong issuer → 401 invalid_token', route: 'protected', headers: bearer(wrongIss), expect: { status: 401, code: 'ERR_ISSUER_UNTRUSTED', challengeError: 'invalid_token' } },
-    { name: 'unknown kid → 401 invalid_token', route: 'protected', headers: bearer(unknownKid), expect: { status: 401, code: 'ERR_KEY_NOT_FOUND', challengeError: 'invalid_token' } },
-    { name: 'JWKS down → 503 with Retry-After', route: 'protected', headers: bearer(fromDown), expect: { status: 503, code: 'ERR_KEYS_UNAVAILABLE', retryAfter: true } },
-    { name: 'valid → handler sees the claims', route: 'protected', headers: bearer(valid), expect: { status: 200, subject: 'alice', claim: ['tenant', 'acme'] } },
-    { name: 'missing scope → 403 insufficient_scope', route: 'scoped', headers: bearer(readOnly), expect: { status: 403, code: 'ERR_INSUFFICIENT_SCOPE', challengeError: 'insufficient_scope', challengeScope: 'write' } },
-    { name: 'scope present → 200', route: 'scoped', headers: bearer(valid), expect: { status: 200, subject: 'alice' } },
-    { name: 'optional, anonymous → 200 anonymous', route: 'optional', headers: {}, expect: { status: 200, anonymous: true } },
-    { name: 'optional, valid token → 200 with principal', route: 'optional', headers: bearer(valid), expect: { status: 200, subject: 'alice' } },
-    { name: 'optional, bad token → 401 (a bad token is never anonymous)', route: 'optional', headers: bearer(expired), expect: { status: 401, code: 'ERR_TOKEN_EXPIRED' } },
+    {
+      name: 'no token → 401 without error=',
+      route: 'protected',
+      headers: {},
+      expect: { status: 401, code: 'ERR_TOKEN_MISSING', challengeError: null },
+    },
+    {
+      name: 'empty bearer → 400 invalid_request',
+      route: 'protected',
+      headers: { authorization: 'Bearer ' },
+      expect: { status: 400, code: 'ERR_INVALID_REQUEST', challengeError: 'invalid_request' },
+    },
+    {
+      name: 'two tokens → 400 invalid_request',
+      route: 'protected',
+      headers: { authorization: `Bearer ${valid}, Bearer ${valid}` },
+      expect: { status: 400, code: 'ERR_INVALID_REQUEST', challengeError: 'invalid_request' },
+    },
+    {
+      name: 'malformed token → 401 invalid_token',
+      route: 'protected',
+      headers: bearer('not.a.jwt'),
+      expect: { status: 401, code: 'ERR_TOKEN_MALFORMED', challengeError: 'invalid_token' },
+    },
+    {
+      name: 'expired → 401 invalid_token',
+      route: 'protected',
+      headers: bearer(expired),
+      expect: { status: 401, code: 'ERR_TOKEN_EXPIRED', challengeError: 'invalid_token' },
+    },
+    {
+      name: 'wrong audience → 401 invalid_token',
+      route: 'protected',
+      headers: bearer(wrongAud),
+      expect: { status: 401, code: 'ERR_AUDIENCE_INVALID', challengeError: 'invalid_token' },
+    },
+    {
+      name: 'wrong issuer → 401 invalid_token',
+      route: 'protected',
+      headers: bearer(wrongIss),
+      expect: { status: 401, code: 'ERR_ISSUER_UNTRUSTED', challengeError: 'invalid_token' },
+    },
+    {
+      name: 'unknown kid → 401 invalid_token',
+      route: 'protected',
+      headers: bearer(unknownKid),
+      expect: { status: 401, code: 'ERR_KEY_NOT_FOUND', challengeError: 'invalid_token' },
+    },
+    {
+      name: 'JWKS down → 503 with Retry-After',
+      route: 'protected',
+      headers: bearer(fromDown),
+      expect: { status: 503, code: 'ERR_KEYS_UNAVAILABLE', retryAfter: true },
+    },
+    {
+      name: 'valid → handler sees the claims',
+      route: 'protected',
+      headers: bearer(valid),
+      expect: { status: 200, subject: 'alice', claim: ['tenant', 'acme'] },
+    },
+    {
+      name: 'missing scope → 403 insufficient_scope',
+      route: 'scoped',
+      headers: bearer(readOnly),
+      expect: {
+        status: 403,
+        code: 'ERR_INSUFFICIENT_SCOPE',
+        challengeError: 'insufficient_scope',
+        challengeScope: 'write',
+      },
+    },
+    {
+      name: 'scope present → 200',
+      route: 'scoped',
+      headers: bearer(valid),
+      expect: { status: 200, subject: 'alice' },
+    },
+    {
+      name: 'optional, anonymous → 200 anonymous',
+      route: 'optional',
+      headers: {},
+      expect: { status: 200, anonymous: true },
+    },
+    {
+      name: 'optional, valid token → 200 with principal',
+      route: 'optional',
+      headers: bearer(valid),
+      expect: { status: 200, subject: 'alice' },
+    },
+    {
+      name: 'optional, bad token → 401 (a bad token is never anonymous)',
+      route: 'optional',
+      headers: bearer(expired),
+      expect: { status: 401, code: 'ERR_TOKEN_EXPIRED' },
+    },
   ]
 
   const authOptions: AuthOptions = {
@@ -145,7 +228,7 @@ export async function createAdapterKit(): Promise<AdapterKit> {
           fail(`expected a Bearer challenge without error=, got ${challenge}`)
         }
       } else if (e.challengeError !== undefined) {
-        if (!challenge || !challenge.includes(`error="${e.challengeError}"`)) {
+        if (!challenge?.includes(`error="${e.challengeError}"`)) {
           fail(`expected challenge error ${e.challengeError}, got ${challenge}`)
         }
       }

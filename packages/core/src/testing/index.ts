@@ -6,6 +6,7 @@ export {
   SCENARIO_ROUTES,
   type ScenarioExpectation,
 } from './adapter-scenarios.js'
+export { type IssuerStoreContractCase, issuerStoreContract } from './issuer-store-contract.js'
 export { type KeyStoreContractCase, keyStoreContract } from './key-store-contract.js'
 export {
   createTestIssuer,
@@ -17,4 +18,3 @@ export {
   type TestIssuerOptions,
   type TestKey,
 } from './test-issuer.js'
-export { type IssuerStoreContractCase, issuerStoreContract } from './issuer-store-contract.js'

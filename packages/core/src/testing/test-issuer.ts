@@ -105,7 +105,11 @@ interface NodeServer {
 interface NodeHttp {
   createServer(
     handler: (
-      req: AsyncIterable<Uint8Array> & { method?: string; url?: string; headers: Record<string, string | string[] | undefined> },
+      req: AsyncIterable<Uint8Array> & {
+        method?: string
+        url?: string
+        headers: Record<string, string | string[] | undefined>
+      },
       res: {
         writeHead(status: number, headers: Record<string, string>): void
         end(body?: Uint8Array): void
@@ -166,7 +170,9 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     }
     if (current.kind === 'status') return new Response('failure', { status: current.status })
     if (current.kind === 'body') {
-      return new Response(current.body, { headers: { 'content-type': current.contentType ?? 'application/json' } })
+      return new Response(current.body, {
+        headers: { 'content-type': current.contentType ?? 'application/json' },
+      })
     }
     if (isDiscovery) {
       return Response.json({ issuer: issuerUrl, jwks_uri: `${issuerUrl}/.well-known/jwks.json` })
@@ -244,7 +250,11 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
         const abort = new AbortController()
         res.on('close', () => abort.abort())
         const response = await handle(
-          new Request(`http://127.0.0.1${req.url ?? '/'}`, { method: req.method, headers, signal: abort.signal }),
+          new Request(`http://127.0.0.1${req.url ?? '/'}`, {
+            method: req.method,
+            headers,
+            signal: abort.signal,
+          }),
         )
         const out: Record<string, string> = {}
         response.headers.forEach((value, name) => {
