@@ -72,7 +72,7 @@ async function startServer(framework, kind) {
 
 async function spawnServer(framework, kind) {
   const child = spawn(process.execPath, [serverScript, `${framework}:${kind}`, config], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   })
   const port = await new Promise((resolve, reject) => {
     let out = ''
@@ -88,7 +88,12 @@ async function spawnServer(framework, kind) {
       child.once('exit', resolve)
       child.kill('SIGTERM')
     })
-  return { url: `http://127.0.0.1:${port}/r`, stop }
+  const cpu = () =>
+    new Promise((resolve) => {
+      child.once('message', ({ user, system }) => resolve(user + system))
+      child.send('cpu')
+    })
+  return { url: `http://127.0.0.1:${port}/r`, stop, cpu }
 }
 
 const load = (url, options) =>
@@ -106,14 +111,19 @@ for (const [framework, kind] of VARIANTS) {
 try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const entry of servers) {
+      const cpuBefore = await entry.server.cpu()
       const result = await load(entry.server.url, { duration: DURATION_S })
+      const cpuMicros = (await entry.server.cpu()) - cpuBefore
       const run = {
         rps: result.requests.average,
         p99: result.latency.p99,
+        cpu: cpuMicros / result.requests.total,
         bad: result.non2xx + result.errors,
       }
-      if (!entry.best || run.rps > entry.best.rps)
-        entry.best = { ...run, bad: (entry.best?.bad ?? 0) + run.bad }
+      const bad = (entry.best?.bad ?? 0) + run.bad
+      const cpu = Math.min(entry.best?.cpu ?? Number.POSITIVE_INFINITY, run.cpu)
+      if (!entry.best || run.rps > entry.best.rps) entry.best = run
+      entry.best = { ...entry.best, bad, cpu }
     }
   }
 } finally {
@@ -140,22 +150,26 @@ for (const [framework, kind] of VARIANTS) {
 }
 await issuer.close()
 
-const baseline = Object.fromEntries(rows.filter((r) => r.kind === 'none').map((r) => [r.framework, r.rps]))
+const noAuth = (framework) => rows.find((r) => r.framework === framework && r.kind === 'none')
 const pad = (value, width, right = false) =>
   right ? String(value).padStart(width) : String(value).padEnd(width)
 console.log(
   `\nProtected GET, RS256, ${CONNECTIONS} connections, best of ${ROUNDS} interleaved ${DURATION_S} s runs (after ${WARMUP_S} s warm-up), Node ${process.version}\n`,
 )
 console.log(
-  `${pad('framework', 10)}${pad('variant', 24)}${pad('req/s', 10, true)}${pad('p99 ms', 9, true)}${pad('auth÷no-auth', 14, true)}`,
+  `${pad('framework', 10)}${pad('variant', 24)}${pad('req/s', 10, true)}${pad('p99 ms', 9, true)}${pad('auth÷no-auth', 14, true)}${pad('CPU µs/req', 12, true)}${pad('CPU ratio', 11, true)}`,
 )
 for (const r of rows) {
-  const ratio = r.kind === 'none' ? '1.00' : (r.rps / baseline[r.framework]).toFixed(2)
+  const base = noAuth(r.framework)
+  const ratio = (r.rps / base.rps).toFixed(2)
+  // The same ratio from the server's CPU time per request (no-auth CPU ÷ this CPU).
+  const cpuRatio = (base.cpu / r.cpu).toFixed(2)
   const warn = r.bad > 0 ? `  (${r.bad} non-2xx/errors!)` : ''
   console.log(
-    `${pad(r.framework, 10)}${pad(LABEL[r.kind] ?? r.kind, 24)}${pad(Math.round(r.rps), 10, true)}${pad(r.p99, 9, true)}${pad(ratio, 14, true)}${warn}`,
+    `${pad(r.framework, 10)}${pad(LABEL[r.kind] ?? r.kind, 24)}${pad(Math.round(r.rps), 10, true)}${pad(r.p99, 9, true)}${pad(ratio, 14, true)}${pad(r.cpu.toFixed(1), 12, true)}${pad(cpuRatio, 11, true)}${warn}`,
   )
 }
+console.log('\nCPU µs/req: server CPU time (user + system) per request, least of the runs.')
 console.log(
   `\nJWKS fetches during a ${BURST}-request burst (${BURST_CONNECTIONS} connections) on a cold process\n`,
 )

@@ -18,19 +18,21 @@ export interface GetAuthOptions {
   optional?: boolean
 }
 
-// The source of truth, so `getAuth` never returns what another middleware put on `req.auth`.
+// The source of truth, so `getAuth` never returns what another middleware put on `req.auth`;
+// a symbol property (not a WeakMap) costs the garbage collector nothing per request.
 // `null` records an anonymous request let through by `optional`.
-const principals = new WeakMap<object, Principal | null>()
+const PRINCIPAL = Symbol('keygate.principal')
+type Recorded = Request & { [PRINCIPAL]?: Principal | null }
 
 /** Records the outcome of `authenticate` (internal to this package). */
 export function setPrincipal(req: Request, principal: Principal | null): void {
-  principals.set(req, principal)
+  ;(req as Recorded)[PRINCIPAL] = principal
   if (principal) (req as AuthRequest).auth = principal
 }
 
 /** The recorded outcome: a principal, `null` (anonymous) or `undefined` (never authenticated). */
 export function principalOf(req: Request): Principal | null | undefined {
-  return principals.get(req)
+  return (req as Recorded)[PRINCIPAL]
 }
 
 /**
@@ -46,7 +48,7 @@ export function getAuth<C extends JWTClaims = JWTClaims>(
   options: GetAuthOptions & { optional: true },
 ): Principal<C> | undefined
 export function getAuth(req: Request, options: GetAuthOptions = {}): Principal | undefined {
-  const principal = principals.get(req)
+  const principal = principalOf(req)
   if (principal) return principal
   if (principal === null && options.optional) return undefined
   throw new ConfigurationError(

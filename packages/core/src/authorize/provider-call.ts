@@ -47,7 +47,9 @@ export function toValues(result: unknown, what: string): readonly string[] {
   if (!Array.isArray(result)) {
     throw new ProviderUnavailableError(`${what} returned no list`, PROVIDER_RETRY_AFTER_S)
   }
-  return result.every((entry) => typeof entry === 'string')
-    ? (result as string[])
-    : result.filter((entry): entry is string => typeof entry === 'string')
+  // A plain loop: this runs for every provider on every verification.
+  for (let i = 0; i < result.length; i++) {
+    if (typeof result[i] !== 'string') return result.filter((entry): entry is string => typeof entry === 'string')
+  }
+  return result as string[]
 }

@@ -2,7 +2,7 @@ import { toMs } from '../duration.js'
 import { InvalidClientError, InvalidRequestError } from '../errors.js'
 import type { Clock, Duration } from '../types.js'
 import { API_KEY_PREFIX, generateCredential, parseCredential } from './credential-format.js'
-import { constantTimeEqual, sha256 } from './encoding.js'
+import { constantTimeEqual, sha256, sha256Sync } from './encoding.js'
 import type { APIKeyRecord, IssuerStore } from './store.js'
 import type { APIKeyInfo, APIKeys, CreateAPIKeyInput, IssuerEvent } from './types.js'
 import { checkAudience, checkObject, checkScopeList, checkText } from './validation.js'
@@ -164,7 +164,8 @@ export function createAPIKeyService(options: {
       if (!record) throw new CredentialRejected('unknown', id)
       // SHA-256 is enough for a 256-bit random secret (no dictionary to attack); the comparison
       // is constant-time so response timing reveals nothing about the stored hash.
-      if (!constantTimeEqual(await sha256(key), record.keyHash)) throw new CredentialRejected('mismatch', id)
+      const hash = sha256Sync(key) ?? (await sha256(key))
+      if (!constantTimeEqual(hash, record.keyHash)) throw new CredentialRejected('mismatch', id)
       const now = clock()
       if (record.revokedAt !== null) throw new CredentialRejected('revoked', id)
       if (record.expiresAt !== null && now >= record.expiresAt) throw new CredentialRejected('expired', id)

@@ -32,8 +32,10 @@ export function formatCredential(prefix: string, id: string, secret: string): st
 
 /** A fresh id and credential string. */
 export function generateCredential(prefix: string): { id: string; credential: string } {
-  const id = randomBase62(ID_LENGTH)
-  return { id, credential: formatCredential(prefix, id, randomBase62(SECRET_LENGTH)) }
+  // One draw for both parts: every character is independent and uniform either way.
+  const chars = randomBase62(ID_LENGTH + SECRET_LENGTH)
+  const id = chars.slice(0, ID_LENGTH)
+  return { id, credential: formatCredential(prefix, id, chars.slice(ID_LENGTH)) }
 }
 
 /** A fresh public id in the credential alphabet (refresh-token ids that are derived later). */

@@ -13,7 +13,14 @@ export function utf8(value: string): Uint8Array<ArrayBuffer> {
 }
 
 export function base64urlEncode(input: Uint8Array | string): string {
-  if (nodeBuffer) return nodeBuffer.from(input as Uint8Array).toString('base64url')
+  if (nodeBuffer) {
+    // A view on the same memory: `Buffer.from(uint8Array)` would copy it first.
+    const buffer =
+      typeof input === 'string'
+        ? nodeBuffer.from(input)
+        : nodeBuffer.from(input.buffer, input.byteOffset, input.byteLength)
+    return buffer.toString('base64url')
+  }
   const bytes = typeof input === 'string' ? utf8(input) : input
   let binary = ''
   for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]!)
@@ -73,8 +80,9 @@ export function randomBytes(n: number): Uint8Array {
 export function randomBase62(length: number): string {
   let out = ''
   while (out.length < length) {
-    // 25% headroom covers the ~3% rejected bytes in one draw almost always.
-    out += bytesToBase62(randomBytes(Math.ceil((length - out.length) * 1.25) + 4), length - out.length)
+    const missing = length - out.length
+    // ~6% + 4 bytes of headroom covers the ~3% rejected bytes in one draw almost always.
+    out += bytesToBase62(randomBytes(missing + (missing >> 4) + 4), missing)
   }
   return out
 }
@@ -117,11 +125,21 @@ export function crc32(value: string): number {
   return (crc ^ 0xffffffff) >>> 0
 }
 
-/** SHA-256 of a string, base64url-encoded: how API keys, refresh tokens and the admin token are stored. */
-export async function sha256(value: string): Promise<string> {
+/**
+ * `sha256(value)` computed synchronously where the runtime can (Node), else `undefined`. The hot
+ * paths (every API-key check, every refresh token) use it to skip a promise round trip.
+ */
+export function sha256Sync(value: string): string | undefined {
   if (nodeCrypto?.hash) return nodeCrypto.hash('sha256', value, 'base64url')
   if (nodeCrypto) return base64urlEncode(nodeCrypto.createHash('sha256').update(value).digest())
-  return base64urlEncode(new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(value))))
+  return undefined
+}
+
+/** SHA-256 of a string, base64url-encoded: how API keys, refresh tokens and the admin token are stored. */
+export async function sha256(value: string): Promise<string> {
+  return (
+    sha256Sync(value) ?? base64urlEncode(new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(value))))
+  )
 }
 
 /**

@@ -36,6 +36,11 @@ export const nodeCrypto: NodeCrypto | undefined = getBuiltin<NodeCrypto>('node:c
 
 interface NodeBuffer {
   from(data: Uint8Array | string, encoding?: string): Uint8Array & { toString(encoding: string): string }
+  from(
+    buffer: ArrayBufferLike,
+    byteOffset: number,
+    length: number,
+  ): Uint8Array & { toString(encoding: string): string }
 }
 
 /** `Buffer` from `node:buffer`, for fast base64url; `undefined` off Node. */

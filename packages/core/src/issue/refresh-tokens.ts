@@ -2,12 +2,13 @@ import { InvalidGrantError } from '../errors.js'
 import type { Clock } from '../types.js'
 import {
   formatCredential,
+  generateCredential,
   generateId,
   parseCredential,
   REFRESH_TOKEN_PREFIX,
   SECRET_LENGTH,
 } from './credential-format.js'
-import { bytesToBase62, constantTimeEqual, randomBase62, sha256 } from './encoding.js'
+import { bytesToBase62, constantTimeEqual, sha256, sha256Sync } from './encoding.js'
 import type { SecretBox } from './secret-box.js'
 import type { IssuerStore, RefreshTokenRecord } from './store.js'
 import type { IssuerEvent } from './types.js'
@@ -81,7 +82,7 @@ export function createRefreshTokenService(options: {
       claims: grant.claims,
       data: grant.data,
       id,
-      tokenHash: await sha256(token),
+      tokenHash: sha256Sync(token) ?? (await sha256(token)),
       familyId: familyId ?? id,
       createdAt: now,
       // Sliding expiry: each rotation starts a fresh lifetime; the API key bounds the chain.
@@ -95,9 +96,8 @@ export function createRefreshTokenService(options: {
 
   return {
     async issue(grant) {
-      const id = generateId()
       // First tokens are random; only successors are derived.
-      const credential = formatCredential(REFRESH_TOKEN_PREFIX, id, randomBase62(SECRET_LENGTH))
+      const { id, credential } = generateCredential(REFRESH_TOKEN_PREFIX)
       const record = await newRecord(id, credential, grant, null, clock())
       await store.createRefreshToken(record)
       return { token: credential, record }
@@ -106,7 +106,8 @@ export function createRefreshTokenService(options: {
       const id = typeof token === 'string' ? parseCredential(REFRESH_TOKEN_PREFIX, token)?.id : undefined
       if (id === undefined) throw invalid()
       const record = await store.getRefreshToken(id)
-      if (!record || !constantTimeEqual(await sha256(token), record.tokenHash)) throw invalid()
+      if (!record || !constantTimeEqual(sha256Sync(token) ?? (await sha256(token)), record.tokenHash))
+        throw invalid()
       if (record.revokedAt !== null || clock() >= record.expiresAt) throw invalid()
       return record
     },

@@ -11,10 +11,15 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024
 
 const FORM = 'application/x-www-form-urlencoded'
 const JSON_TYPE = 'application/json'
+/** One decoder for every request: `decode` without `stream` keeps no state between calls. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true })
 
 function mediaType(request: Request): string {
   const value = request.headers.get('content-type')
-  return value === null ? '' : value.split(';', 1)[0]!.trim().toLowerCase()
+  if (value === null) return ''
+  // What every client sends, answered without splitting and lower-casing a copy.
+  if (value === FORM || value === JSON_TYPE) return value
+  return value.split(';', 1)[0]!.trim().toLowerCase()
 }
 
 /** Reads the body as UTF-8 text, refusing more than `maxBytes`. */
@@ -43,7 +48,7 @@ export async function readText(request: Request, maxBytes: number): Promise<stri
   }
   const bytes = chunks.length === 1 ? chunks[0]! : concat(chunks, size)
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    return UTF8.decode(bytes)
   } catch {
     throw new InvalidRequestError('The request body is not valid UTF-8')
   }

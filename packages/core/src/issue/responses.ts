@@ -4,11 +4,14 @@ import { httpError } from '../http/http-error.js'
 /** RFC 6749 §5.1: token responses MUST carry `Cache-Control: no-store` and `Pragma: no-cache`. */
 const NO_STORE: Record<string, string> = { 'cache-control': 'no-store', pragma: 'no-cache' }
 
+/** The headers of a JSON answer without extras; `Response` copies them, so one object serves all. */
+const JSON_NO_STORE: Record<string, string> = { 'content-type': 'application/json', ...NO_STORE }
+
 /** A JSON response that no cache may keep. */
-export function jsonNoStore(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+export function jsonNoStore(status: number, body: unknown, headers?: Record<string, string>): Response {
   return new Response(JSON.stringify(body), {
     status,
-    headers: { 'content-type': 'application/json', ...NO_STORE, ...headers },
+    headers: headers === undefined ? JSON_NO_STORE : { ...JSON_NO_STORE, ...headers },
   })
 }
 

@@ -31,27 +31,37 @@ function countMemberNames(text: string): number {
 
 const NOT_FINITE = -1
 
-// Members of every object in the parsed value, or NOT_FINITE when a number overflowed.
-function countParsedMembers(value: unknown): number {
-  if (typeof value === 'number') return Number.isFinite(value) ? 0 : NOT_FINITE
-  if (typeof value !== 'object' || value === null) return 0
+// Members of every object or array in the parsed value, or NOT_FINITE when a number
+// overflowed. Primitives are handled in the loops, so a flat claim set costs no recursion.
+function countParsedMembers(value: object): number {
   let count = 0
   if (Array.isArray(value)) {
-    for (const item of value) {
-      const inner = countParsedMembers(item)
-      if (inner === NOT_FINITE) return NOT_FINITE
-      count += inner
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i]
+      if (typeof item === 'number') {
+        if (!Number.isFinite(item)) return NOT_FINITE
+      } else if (typeof item === 'object' && item !== null) {
+        const inner = countParsedMembers(item)
+        if (inner === NOT_FINITE) return NOT_FINITE
+        count += inner
+      }
     }
     return count
   }
   const record = value as Record<string, unknown>
   // Own keys only: a polluted Object.prototype must not change the count.
-  for (const name of Object.keys(record)) {
-    const inner = countParsedMembers(record[name])
-    if (inner === NOT_FINITE) return NOT_FINITE
-    count += inner + 1
+  const names = Object.keys(record)
+  for (let i = 0; i < names.length; i++) {
+    const item = record[names[i]!]
+    if (typeof item === 'number') {
+      if (!Number.isFinite(item)) return NOT_FINITE
+    } else if (typeof item === 'object' && item !== null) {
+      const inner = countParsedMembers(item)
+      if (inner === NOT_FINITE) return NOT_FINITE
+      count += inner
+    }
   }
-  return count
+  return count + names.length
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createPrincipalBuilder, type PrincipalBuilder } from '../authorize/principal.js'
+import { createPrincipalResolver, type PrincipalResolver } from '../authorize/principal.js'
 import { toMs } from '../duration.js'
 import { ConfigurationError } from '../errors.js'
 import { createStaticJWKS } from '../jwks/static.js'
@@ -47,7 +47,8 @@ export interface ResolvedIssuer<C extends JWTClaims = JWTClaims> {
   readonly ownsSource: boolean
   /** HMAC checks by algorithm, built once from the secret. */
   readonly secretChecks: ReadonlyMap<string, SignatureCheck>
-  readonly buildPrincipal: PrincipalBuilder<C>
+  /** Synchronous when every provider is (claim providers): no promise per verification. */
+  readonly buildPrincipal: PrincipalResolver<C>
 }
 
 /** Options common to every issuer, resolved from the top level. */
@@ -207,7 +208,7 @@ function resolveIssuer<C extends JWTClaims>(
     source,
     ownsSource,
     secretChecks,
-    buildPrincipal: createPrincipalBuilder<C>(providers, { claims: top.claims as AuthOptions<C>['claims'] }),
+    buildPrincipal: createPrincipalResolver<C>(providers, { claims: top.claims as AuthOptions<C>['claims'] }),
   }
 }
 
