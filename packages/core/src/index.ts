@@ -11,6 +11,7 @@ export type {
   JWKS,
   JWTClaims,
   JWTHeader,
+  OptionalAuthResult,
   Principal,
   RequestLike,
 } from './types.js'

@@ -87,5 +87,13 @@ export type AuthResult<C extends JWTClaims = JWTClaims> =
   | { readonly ok: true; readonly principal: Principal<C> }
   | { readonly ok: false; readonly error: AuthError }
 
+/**
+ * The answer of `authenticate(request, { optional: true })`: a request that sent no token at
+ * all passes as anonymous (`principal: null`); a bad token is still an error, never anonymous.
+ */
+export type OptionalAuthResult<C extends JWTClaims = JWTClaims> =
+  | { readonly ok: true; readonly principal: Principal<C> | null }
+  | { readonly ok: false; readonly error: AuthError }
+
 /** Milliseconds since the epoch; injected so tests drive time without sleeping. */
 export type Clock = () => number

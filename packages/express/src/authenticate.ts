@@ -41,20 +41,15 @@ export function authenticate<C extends JWTClaims = JWTClaims>(
     throw new ConfigurationError('authenticate() needs createAuth()')
   const { optional = false, getToken, allowQuery = false } = options
   const render: RenderOptions = { realm: options.realm, onError: options.onError }
-  const staticOptions: CoreOptions | undefined = allowQuery ? { allowQuery } : undefined
+  const staticOptions: CoreOptions = { allowQuery, optional }
 
   return function authenticate(req, res, next) {
-    const callOptions = getToken ? { allowQuery, getToken: () => getToken(req) } : staticOptions
+    const callOptions = getToken ? { allowQuery, optional, getToken: () => getToken(req) } : staticOptions
+    // With `optional`, core answers a request without any token with `principal: null`.
     auth.authenticate(fromNodeRequest(req), callOptions).then((result) => {
-      if (result.ok) {
-        setPrincipal(req, result.principal)
-        return next()
-      }
-      if (optional && result.error.code === 'ERR_TOKEN_MISSING') {
-        setPrincipal(req, null)
-        return next()
-      }
-      return sendError(result.error, req, res, next, render)
+      if (!result.ok) return sendError(result.error, req, res, next, render)
+      setPrincipal(req, result.principal)
+      return next()
     }, next)
   }
 }

@@ -49,13 +49,13 @@ export function authenticate<C extends JWTClaims = JWTClaims>(
     throw new ConfigurationError('authenticate() needs createAuth()')
   const { optional = false, getToken, allowQuery = false } = options
   const render: RenderOptions = { realm: options.realm, onError: options.onError }
-  const staticOptions: CoreOptions | undefined = allowQuery ? { allowQuery } : undefined
+  const staticOptions: CoreOptions = { allowQuery, optional }
 
   return async function authenticate(request, reply) {
-    const callOptions = getToken ? { allowQuery, getToken: () => getToken(request) } : staticOptions
+    const callOptions = getToken ? { allowQuery, optional, getToken: () => getToken(request) } : staticOptions
+    // With `optional`, core answers a request without any token with `principal: null`.
     const result = await auth.authenticate(fromNodeRequest(request), callOptions)
     if (result.ok) return void setPrincipal(request, result.principal)
-    if (optional && result.error.code === 'ERR_TOKEN_MISSING') return void setPrincipal(request, null)
     return sendError(result.error, request, reply, render)
   }
 }

@@ -48,14 +48,15 @@ export function authenticate<C extends JWTClaims = JWTClaims>(
     throw new ConfigurationError('authenticate() needs createAuth()')
   const { optional = false, getToken, allowQuery = false } = options
   const render: RenderOptions = { realm: options.realm, onError: options.onError }
-  const staticOptions: CoreOptions | undefined = allowQuery ? { allowQuery } : undefined
+  const staticOptions: CoreOptions = { allowQuery, optional }
 
   return async function authenticate(c: Context<OptionalAuthEnv<C>>, next: Next) {
-    const callOptions = getToken ? { allowQuery, getToken: () => getToken(c) } : staticOptions
+    const callOptions = getToken ? { allowQuery, optional, getToken: () => getToken(c) } : staticOptions
+    // With `optional`, core answers a request without any token with `principal: null`.
     const result = await auth.authenticate(c.req.raw, callOptions)
-    if (result.ok) c.set('auth', result.principal)
-    else if (optional && result.error.code === 'ERR_TOKEN_MISSING') markAnonymous(c)
-    else return renderError(result.error, c, render)
+    if (!result.ok) return renderError(result.error, c, render)
+    if (result.principal) c.set('auth', result.principal)
+    else markAnonymous(c)
     await next()
   }
 }

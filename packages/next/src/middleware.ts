@@ -46,11 +46,15 @@ export function middlewareFrom(settings: Settings): KeygateMiddleware {
     const pathname = request.nextUrl.pathname
     if (isPublic(pathname)) return forward()
 
-    const result = await settings.getAuth().authenticate(request, settings.authenticateOptions)
-    if (!result.ok) {
-      if (result.error.code === 'ERR_TOKEN_MISSING' && isOptional(pathname)) return forward()
-      return reject(result.error, request, settings)
-    }
+    // With `optional`, core answers a request without any token with `principal: null`.
+    const result = await settings
+      .getAuth()
+      .authenticate(
+        request,
+        isOptional(pathname) ? settings.optionalAuthenticateOptions : settings.authenticateOptions,
+      )
+    if (!result.ok) return reject(result.error, request, settings)
+    if (result.principal === null) return forward()
     const requirement = requirementFor(request)
     if (requirement) {
       const verdict = await authorize(result.principal, requirement)

@@ -65,6 +65,8 @@ export interface Settings {
   /** The core `Auth`, created on first use. */
   getAuth(): Auth
   readonly authenticateOptions: AuthenticateOptions
+  /** The same with `optional: true`: a request without any token is anonymous. */
+  readonly optionalAuthenticateOptions: AuthenticateOptions
   readonly secret: string | undefined
   readonly now: () => number
   readonly challenge: { realm?: string }
@@ -81,6 +83,11 @@ export function resolveSettings(options: KeygateOptions): Settings {
     options,
     getAuth: () => (auth ??= createAuth(options.authOptions!)),
     authenticateOptions: { getToken: options.getToken, allowQuery: options.allowQuery },
+    optionalAuthenticateOptions: {
+      getToken: options.getToken,
+      allowQuery: options.allowQuery,
+      optional: true,
+    },
     secret: secret === undefined || secret === '' ? undefined : assertSecret(secret),
     now: options.clock ?? Date.now,
     challenge: options.realm === undefined ? {} : { realm: options.realm },

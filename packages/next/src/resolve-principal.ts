@@ -23,12 +23,10 @@ export async function resolvePrincipal(
   settings: Settings,
   options: { requirement?: Requirement | undefined; optional?: boolean | undefined } = {},
 ): Promise<Resolution> {
-  const result = (await fromSignedHeader(request, settings)) ?? (await authenticate(request, settings))
-  if (!result.ok) {
-    // Only the absence of credentials is anonymous: a bad token is always an error.
-    if (options.optional && result.error.code === 'ERR_TOKEN_MISSING') return { ok: true, principal: null }
-    return result
-  }
+  const result =
+    (await fromSignedHeader(request, settings)) ?? (await authenticate(request, settings, options.optional))
+  // Core answers a request without any token with `principal: null` only when `optional`.
+  if (!result.ok || result.principal === null) return result
   if (options.requirement) {
     const verdict = await authorize(result.principal, options.requirement)
     if (!verdict.ok) return verdict
@@ -36,8 +34,10 @@ export async function resolvePrincipal(
   return result
 }
 
-function authenticate(request: RequestLike, settings: Settings): Promise<AuthResult> {
-  return settings.getAuth().authenticate(request, settings.authenticateOptions)
+function authenticate(request: RequestLike, settings: Settings, optional = false): Promise<Resolution> {
+  return settings
+    .getAuth()
+    .authenticate(request, optional ? settings.optionalAuthenticateOptions : settings.authenticateOptions)
 }
 
 async function fromSignedHeader(request: RequestLike, settings: Settings): Promise<AuthResult | undefined> {

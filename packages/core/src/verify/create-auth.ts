@@ -7,7 +7,7 @@ import {
 } from '../errors.js'
 import { extractBearerToken } from '../http/bearer.js'
 import { createRemoteJWKS } from '../jwks/remote.js'
-import type { AuthResult, JWK, JWTClaims, Principal, RequestLike } from '../types.js'
+import type { JWK, JWTClaims, OptionalAuthResult, Principal, RequestLike } from '../types.js'
 import { checkClaims } from './claims.js'
 import { createJWSDecoder } from './decode.js'
 import { freezeDeep } from './freeze-deep.js'
@@ -17,6 +17,12 @@ import { type ResolvedIssuer, resolveOptions } from './resolve-options.js'
 import { createSignatureBackend } from './signature.js'
 import { createTokenCache } from './token-cache.js'
 import type { Auth, AuthenticateOptions, AuthOptions } from './types.js'
+
+/** One frozen answer for every anonymous request of `authenticate(request, { optional: true })`. */
+const ANONYMOUS = Object.freeze({ ok: true, principal: null }) as {
+  readonly ok: true
+  readonly principal: null
+}
 
 /**
  * Creates a verifier for one or more trusted issuers: `verify(token)` returns the principal or
@@ -129,14 +135,17 @@ export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions
   async function authenticate(
     request: RequestLike,
     authenticateOptions: AuthenticateOptions = {},
-  ): Promise<AuthResult<C>> {
+  ): Promise<OptionalAuthResult<C>> {
     try {
-      const { getToken, allowQuery } = authenticateOptions
+      const { getToken, allowQuery, optional } = authenticateOptions
       const token =
         getToken !== undefined ? await getToken(request) : extractBearerToken(request, { allowQuery })
-      // RFC 6750 §3.1: no credentials at all is a 401 without an error code.
-      if (token === undefined || token === null || token === '')
+      if (token === undefined || token === null || token === '') {
+        // Only the absence of any credential is anonymous; every adapter's `optional` means this.
+        if (optional) return ANONYMOUS
+        // RFC 6750 §3.1: no credentials at all is a 401 without an error code.
         return { ok: false, error: new TokenMissingError() }
+      }
       return { ok: true, principal: await verify(token) }
     } catch (error) {
       // A client's mistake is an answer; a bug (ours, a provider's, a bad configuration) is thrown.
@@ -147,7 +156,7 @@ export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions
 
   return {
     verify,
-    authenticate,
+    authenticate: authenticate as Auth<C>['authenticate'],
     close() {
       for (const issuer of issuers.values()) if (issuer.ownsSource) issuer.source?.close()
     },

@@ -8,6 +8,7 @@ import type {
   JWKS,
   JWTClaims,
   JWTHeader,
+  OptionalAuthResult,
   Principal,
   RequestLike,
 } from '../types.js'
@@ -89,6 +90,11 @@ export interface AuthenticateOptions {
   getToken?: (request: RequestLike) => string | undefined | null | Promise<string | undefined | null>
   /** Accept `?access_token=` (RFC 6750 §2.3). Default false. */
   allowQuery?: boolean
+  /**
+   * Let a request that sent no token at all through as anonymous (`principal: null`). A bad
+   * token is still rejected: a token that fails is never treated as no token.
+   */
+  optional?: boolean
 }
 
 /** A verified token, before providers turn it into a principal. */
@@ -104,7 +110,16 @@ export interface Auth<C extends JWTClaims = JWTClaims> {
   /** Verifies a compact JWS and builds the principal; throws an `AuthError`. */
   verify(token: string): Promise<Principal<C>>
   /** Extracts and verifies the request's token; never throws for a client's mistake. */
-  authenticate(request: RequestLike, options?: AuthenticateOptions): Promise<AuthResult<C>>
+  authenticate(
+    request: RequestLike,
+    options?: AuthenticateOptions & { optional?: false },
+  ): Promise<AuthResult<C>>
+  /** With `optional: true`, a request without any token is anonymous (`principal: null`). */
+  authenticate(
+    request: RequestLike,
+    options: AuthenticateOptions & { optional: true },
+  ): Promise<OptionalAuthResult<C>>
+  authenticate(request: RequestLike, options?: AuthenticateOptions): Promise<OptionalAuthResult<C>>
   /** Stops background JWKS refreshes. */
   close(): void
 }
