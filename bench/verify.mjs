@@ -4,9 +4,9 @@
  * aws-jwt-verify, fast-jwt without and with its cache, and Keygate with warm keys and with its
  * token cache — as ratios to the floor, all in one run.
  *
- * Method: a fixed number of iterations per measurement, a warmup before the first round, the
- * contenders interleaved round by round, each measurement paired with a floor measurement taken
- * right before it. Reported: the median wall-clock ops/s over the rounds, and the median of each
+ * Method: a fixed number of iterations per measurement, a warmup of every contender to its
+ * steady state (`WARMUP_CALLS`) before the first round, the contenders interleaved round by
+ * round, each measurement paired with a floor measurement taken right before it. Reported: the median wall-clock ops/s over the rounds, and the median of each
  * contender's paired ratios to the floor computed on CPU time (ops per CPU-second of this
  * process), which other processes' load on a shared machine does not distort. Every contender
  * must accept the token before it is timed.
@@ -26,6 +26,12 @@ const AUDIENCE = 'https://api.bench'
 const ITERATIONS = { RS256: 1200, ES256: 800, EdDSA: 800, HS256: 8000 }
 // Cached contenders are 10–100× faster: more iterations for a stable figure.
 const CACHED_ITERATIONS = 30_000
+// Calls each contender makes before it is timed. V8 optimises a path function by function: a
+// verifier made of a few dozen small functions (parsing, checks, key lookup) reaches its steady
+// state only after a few thousand calls — Keygate's RS256 path after about 4,000, costing 3× the
+// steady cost per call until then, compile time included. With fewer, the first timed rounds
+// measure the compiler rather than the verifier, and the median lands on one of them.
+const WARMUP_CALLS = 5000
 
 const now = Math.floor(Date.now() / 1000)
 const CLAIMS = {
@@ -141,7 +147,7 @@ for (const alg of ['RS256', 'ES256', 'EdDSA', 'HS256']) {
   const floor = list[0]
   const samples = new Map(list.map((c) => [c.name, { ops: [], ratios: [] }]))
   const iterations = (c) => (c.cached ? CACHED_ITERATIONS : ITERATIONS[alg])
-  for (const c of list) if (c.fn) await measure(c, iterations(c) >> 2) // warmup
+  for (const c of list) if (c.fn) await measure(c, Math.max(WARMUP_CALLS, iterations(c) >> 2)) // warmup
   for (let round = 0; round < ROUNDS; round++) {
     for (const c of list.slice(1)) {
       if (!c.fn) continue

@@ -49,7 +49,8 @@ export function toValues(result: unknown, what: string): readonly string[] {
   }
   // A plain loop: this runs for every provider on every verification.
   for (let i = 0; i < result.length; i++) {
-    if (typeof result[i] !== 'string') return result.filter((entry): entry is string => typeof entry === 'string')
+    if (typeof result[i] !== 'string')
+      return result.filter((entry): entry is string => typeof entry === 'string')
   }
   return result as string[]
 }

@@ -46,6 +46,10 @@ export interface Base64urlDecoder {
 /** A Node `Buffer` instance, as far as this module uses one. */
 interface NodeBufferInstance extends Uint8Array {
   write(value: string, offset: number, length: number, encoding: 'base64url'): number
+  // The native per-encoding methods behind `write` and `toString` (on Buffer.prototype since
+  // Node 0.x, undocumented): used when present, feature-detected.
+  base64urlWrite?(value: string, offset: number, length: number): number
+  utf8Slice?(start: number, end: number): string
 }
 
 interface NodeBufferModule {
@@ -53,6 +57,8 @@ interface NodeBufferModule {
     from(value: string, encoding: 'base64url'): Uint8Array
     allocUnsafeSlow(size: number): NodeBufferInstance
   }
+  /** Strict UTF-8 validation (Node ≥ 18.14). */
+  isUtf8?(input: Uint8Array): boolean
 }
 
 // `ignoreBOM` keeps a byte-order mark in the text, so JSON.parse rejects it instead of the
@@ -87,11 +93,20 @@ const INITIAL_SCRATCH_BYTES = 4096
  * verification allocates no buffer for its header and payload.
  */
 export function createBase64urlDecoder(): Base64urlDecoder {
-  const buffer = getBuiltin<NodeBufferModule>('node:buffer')?.Buffer
+  const module = getBuiltin<NodeBufferModule>('node:buffer')
+  const buffer = module?.Buffer
   if (!buffer) return { bytes: decodePortable, text: (segment) => UTF8.decode(decodePortable(segment)) }
   let scratch = buffer.allocUnsafeSlow(INITIAL_SCRATCH_BYTES)
   // Reused while lengths repeat, as they mostly do for one issuer's tokens.
   let view = new Uint8Array(scratch.buffer, scratch.byteOffset, 0)
+  // The native methods skip the generic `write`/`TextDecoder` wrappers, whose shared call sites
+  // other libraries in the process make polymorphic. Same strictness: `isUtf8` rejects what a
+  // fatal TextDecoder rejects, and `utf8Slice`, like `ignoreBOM`, keeps a byte-order mark.
+  const isUtf8 = module?.isUtf8
+  const direct =
+    typeof isUtf8 === 'function' &&
+    typeof scratch.base64urlWrite === 'function' &&
+    typeof scratch.utf8Slice === 'function'
   return {
     bytes: (segment) => buffer.from(segment, 'base64url'),
     text(segment) {
@@ -100,9 +115,13 @@ export function createBase64urlDecoder(): Base64urlDecoder {
         scratch = buffer.allocUnsafeSlow(size * 2)
         view = new Uint8Array(scratch.buffer, scratch.byteOffset, 0)
       }
-      const written = scratch.write(segment, 0, size, 'base64url')
+      const written = direct
+        ? scratch.base64urlWrite!(segment, 0, size)
+        : scratch.write(segment, 0, size, 'base64url')
       if (view.length !== written) view = new Uint8Array(scratch.buffer, scratch.byteOffset, written)
-      return UTF8.decode(view)
+      if (!direct) return UTF8.decode(view)
+      if (!isUtf8!(view)) throw new TypeError('The bytes are not UTF-8')
+      return scratch.utf8Slice!(0, written)
     },
   }
 }

@@ -23,6 +23,10 @@ export interface NodeCrypto {
 
 interface NodeBufferInstance extends Uint8Array {
   write(value: string, offset: number, length: number, encoding: 'latin1' | 'base64url'): number
+  // The native per-encoding methods behind `write` (undocumented, on Buffer.prototype since
+  // Node 0.x): used when present.
+  latin1Write?(value: string, offset: number, length: number): number
+  base64urlWrite?(value: string, offset: number, length: number): number
 }
 
 export interface NodeBuffer {
@@ -41,12 +45,19 @@ type ScratchWriter = (value: string, maxBytes: number, encoding: 'latin1' | 'bas
 function createScratch(buffer: NodeBuffer): ScratchWriter {
   let scratch = buffer.allocUnsafeSlow(INITIAL_SCRATCH_BYTES)
   let view = new Uint8Array(scratch.buffer, scratch.byteOffset, 0)
+  // Skipping the generic `write` wrapper saves its encoding dispatch, whose call site other
+  // libraries in the process make polymorphic.
+  const direct = typeof scratch.latin1Write === 'function' && typeof scratch.base64urlWrite === 'function'
   return (value, maxBytes, encoding) => {
     if (maxBytes > scratch.length) {
       scratch = buffer.allocUnsafeSlow(maxBytes * 2)
       view = new Uint8Array(scratch.buffer, scratch.byteOffset, 0)
     }
-    const written = scratch.write(value, 0, maxBytes, encoding)
+    const written = !direct
+      ? scratch.write(value, 0, maxBytes, encoding)
+      : encoding === 'latin1'
+        ? scratch.latin1Write!(value, 0, maxBytes)
+        : scratch.base64urlWrite!(value, 0, maxBytes)
     if (view.length !== written) view = new Uint8Array(scratch.buffer, scratch.byteOffset, written)
     return view
   }
