@@ -20,15 +20,18 @@ const BURST_CONNECTIONS = 100
 
 const ALL_VARIANTS = [
   ['express', 'none'],
+  ['express', 'noop'],
   ['express', 'keygate'],
   ['express', 'keygate-cache'],
   ['express', 'express-jwt'],
   ['fastify', 'none'],
+  ['fastify', 'noop'],
   ['fastify', 'keygate'],
   ['fastify', 'keygate-cache'],
   ['fastify', '@fastify/jwt'],
   ['fastify', 'fastify-jwt-jwks'],
   ['hono', 'none'],
+  ['hono', 'noop'],
   ['hono', 'keygate'],
   ['hono', 'keygate-cache'],
   ['hono', 'hono/jwk'],
@@ -43,6 +46,7 @@ const only = process.argv
 const VARIANTS = ALL_VARIANTS.filter(([framework]) => !only || only.includes(framework))
 const LABEL = {
   none: 'no auth',
+  noop: 'no-op middleware',
   keygate: 'Keygate',
   'keygate-cache': 'Keygate + token cache',
   jose: 'jose jwtVerify',
@@ -133,7 +137,7 @@ const rows = servers.map(({ framework, kind, best }) => ({ framework, kind, ...b
 
 const bursts = []
 for (const [framework, kind] of VARIANTS) {
-  if (kind === 'none' || kind === '@fastify/jwt') continue // no JWKS involved
+  if (kind === 'none' || kind === 'noop' || kind === '@fastify/jwt') continue // no JWKS involved
   const before = issuer.counters.jwks
   const server = await startServer(framework, kind)
   try {

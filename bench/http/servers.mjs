@@ -21,7 +21,14 @@ async function express(kind) {
   const { default: express } = await import('express')
   const app = express()
   if (kind === 'none') app.get('/r', (_req, res) => res.json(body()))
-  else if (kind === 'keygate' || kind === 'keygate-cache') {
+  else if (kind === 'noop') {
+    // The framework's own cost of one middleware that reads the header and sets a value.
+    const noop = (req, _res, next) => {
+      req.who = req.headers.authorization?.length
+      next()
+    }
+    app.get('/r', noop, (req, res) => res.json(body(String(req.who))))
+  } else if (kind === 'keygate' || kind === 'keygate-cache') {
     const { authenticate, getAuth } = await import('../../packages/express/dist/index.js')
     const auth = createAuth(keygateOptions(kind === 'keygate-cache'))
     app.get('/r', authenticate(auth), (req, res) => res.json(body(getAuth(req).subject)))
@@ -42,7 +49,13 @@ async function fastify(kind) {
   const { default: Fastify } = await import('fastify')
   const app = Fastify()
   if (kind === 'none') app.get('/r', async () => body())
-  else if (kind === 'keygate' || kind === 'keygate-cache') {
+  else if (kind === 'noop') {
+    app.decorateRequest('who', null)
+    const noop = async (request) => {
+      request.who = request.headers.authorization?.length
+    }
+    app.get('/r', { onRequest: noop }, async (request) => body(String(request.who)))
+  } else if (kind === 'keygate' || kind === 'keygate-cache') {
     const { keygate } = await import('../../packages/fastify/dist/index.js')
     await app.register(keygate, { auth: createAuth(keygateOptions(kind === 'keygate-cache')) })
     app.get('/r', { onRequest: app.authenticate }, async (request) => body(request.auth.subject))
@@ -70,7 +83,13 @@ async function hono(kind) {
   const { serve } = await import('@hono/node-server')
   const app = new Hono()
   if (kind === 'none') app.get('/r', (c) => c.json(body()))
-  else if (kind === 'keygate' || kind === 'keygate-cache') {
+  else if (kind === 'noop') {
+    const noop = async (c, next) => {
+      c.set('who', c.req.header('authorization')?.length)
+      await next()
+    }
+    app.get('/r', noop, (c) => c.json(body(String(c.get('who')))))
+  } else if (kind === 'keygate' || kind === 'keygate-cache') {
     const { authenticate } = await import('../../packages/hono/dist/index.js')
     const auth = createAuth(keygateOptions(kind === 'keygate-cache'))
     app.get('/r', authenticate(auth), (c) => c.json(body(c.var.auth.subject)))
