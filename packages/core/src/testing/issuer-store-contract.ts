@@ -1,29 +1,14 @@
 import type { APIKeyRecord, IssuerStore, RefreshTokenRecord, SigningKeyRecord } from '../issue/store.js'
+import { type ContractCase, canonical, createCheck } from './contract-check.js'
 
 /** One framework-neutral contract case: `run` throws an `Error` when the store breaks the contract. */
-export interface IssuerStoreContractCase {
-  name: string
-  run: () => Promise<void>
-}
+export type IssuerStoreContractCase = ContractCase
 
 /** Enough simultaneous callers to expose a check-then-set race. */
 const CONCURRENT_CALLERS = 12
 const T0 = 1_700_000_000_000
 
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(`IssuerStore contract: ${message}`)
-}
-
-/** Stable JSON (sorted members) so equality does not depend on a store's member order. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, inner: unknown) =>
-    inner && typeof inner === 'object' && !Array.isArray(inner)
-      ? Object.fromEntries(
-          Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)),
-        )
-      : inner,
-  )
-}
+const check: (condition: boolean, message: string) => asserts condition = createCheck('IssuerStore')
 
 function same(actual: unknown, expected: unknown, what: string) {
   check(

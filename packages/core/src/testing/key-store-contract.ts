@@ -1,30 +1,15 @@
 import type { KeyStore, StoredJWKS } from '../jwks/types.js'
+import { type ContractCase, canonical, createCheck } from './contract-check.js'
 
 /** One framework-neutral contract case: `run` throws an `Error` when the store breaks the contract. */
-export interface KeyStoreContractCase {
-  name: string
-  run: () => Promise<void>
-}
+export type KeyStoreContractCase = ContractCase
 
 /** A lifetime no test run outlives: stores use real time, and the contract never sleeps. */
 const LONG_TTL_MS = 60 * 60_000
 /** Enough simultaneous callers to expose a check-then-set race in a lock. */
 const CONCURRENT_ACQUIRES = 20
 
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(`KeyStore contract: ${message}`)
-}
-
-/** Stable JSON (sorted members) so equality does not depend on a store's member order. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, inner: unknown) =>
-    inner && typeof inner === 'object' && !Array.isArray(inner)
-      ? Object.fromEntries(
-          Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)),
-        )
-      : inner,
-  )
-}
+const check: (condition: boolean, message: string) => asserts condition = createCheck('KeyStore')
 
 function sample(tag: string): StoredJWKS {
   return {

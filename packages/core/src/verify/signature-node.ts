@@ -1,5 +1,6 @@
 import { matchKey } from '../jwks/match-key.js'
 import type { JWK } from '../types.js'
+import { MIN_RSA_BITS, SIGNATURE_BYTES } from './algorithm-limits.js'
 import { toAuthError } from './map-error.js'
 import { hashBits, type SignatureBackend, type SignatureCheck } from './signature.js'
 
@@ -65,18 +66,6 @@ function createScratch(buffer: NodeBuffer): ScratchWriter {
 
 /** A signature check over raw bytes. */
 type RawCheck = (data: Uint8Array, signature: Uint8Array) => boolean
-
-// RFC 7518 §3.3/§3.5: RSA keys of 2048 bits or more MUST be used.
-const MIN_RSA_BITS = 2048
-
-// ECDSA signatures are R || S, each the curve's size (RFC 7518 §3.4); Ed25519's are 64 bytes.
-const SIGNATURE_BYTES: Readonly<Record<string, number>> = {
-  ES256: 64,
-  ES384: 96,
-  ES512: 132,
-  EdDSA: 64,
-  Ed25519: 64,
-}
 
 /**
  * Signature checks on node:crypto: synchronous one-shot `crypto.verify` with a `KeyObject`
