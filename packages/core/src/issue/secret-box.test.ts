@@ -18,7 +18,10 @@ describe('createSecretBox', () => {
     const box = createSecretBox(KEY)
     const sealed = await box.seal('secret', 'ctx')
     const [v, iv, ct] = sealed.split('.')
-    const flipped = `${v}.${iv}.${ct!.slice(0, -2)}${ct!.endsWith('A') ? 'BA' : 'AA'}`
+    // Change the first ciphertext character (all six of its bits are significant), never a
+    // trailing one whose low bits may be padding.
+    const flipped = `${v}.${iv}.${ct!.startsWith('A') ? 'B' : 'A'}${ct!.slice(1)}`
+    expect(flipped).not.toBe(sealed)
     await expect(box.open(flipped, 'ctx')).rejects.toMatchObject({ code: 'ERR_CONFIGURATION' })
     await expect(createSecretBox('j'.repeat(32)).open(sealed, 'ctx')).rejects.toMatchObject({
       code: 'ERR_CONFIGURATION',
