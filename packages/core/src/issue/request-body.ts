@@ -1,4 +1,5 @@
 import { InvalidRequestError } from '../errors.js'
+import { BodyReadError, type BodyReadFailure, readBodyText } from '../read-body.js'
 
 /**
  * Strict request-body reading for the issuer's routes: the media type is checked before the
@@ -11,9 +12,6 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024
 
 const FORM = 'application/x-www-form-urlencoded'
 const JSON_TYPE = 'application/json'
-/** One decoder for every request: `decode` without `stream` keeps no state between calls. */
-const UTF8 = new TextDecoder('utf-8', { fatal: true })
-
 function mediaType(request: Request): string {
   const value = request.headers.get('content-type')
   if (value === null) return ''
@@ -22,46 +20,20 @@ function mediaType(request: Request): string {
   return value.split(';', 1)[0]!.trim().toLowerCase()
 }
 
-/** Reads the body as UTF-8 text, refusing more than `maxBytes`. */
+/** Reads the body as UTF-8 text, refusing more than `maxBytes`: every failure is a 400. */
 export async function readText(request: Request, maxBytes: number): Promise<string> {
-  const declared = request.headers.get('content-length')
-  if (declared !== null && Number(declared) > maxBytes)
-    throw new InvalidRequestError('The request body is too large')
-  if (!request.body) return ''
-  const reader = request.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
   try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      size += value.byteLength
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => {})
-        throw new InvalidRequestError('The request body is too large')
-      }
-      chunks.push(value)
-    }
+    return await readBodyText(request, maxBytes)
   } catch (error) {
-    if (error instanceof InvalidRequestError) throw error
-    throw new InvalidRequestError('The request body could not be read', { cause: error })
-  }
-  const bytes = chunks.length === 1 ? chunks[0]! : concat(chunks, size)
-  try {
-    return UTF8.decode(bytes)
-  } catch {
-    throw new InvalidRequestError('The request body is not valid UTF-8')
+    if (!(error instanceof BodyReadError)) throw error
+    throw new InvalidRequestError(BODY_FAILURE[error.reason], { cause: error.cause })
   }
 }
 
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    out.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return out
+const BODY_FAILURE: Record<BodyReadFailure, string> = {
+  too_large: 'The request body is too large',
+  read: 'The request body could not be read',
+  encoding: 'The request body is not valid UTF-8',
 }
 
 /**

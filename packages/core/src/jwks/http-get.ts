@@ -4,6 +4,8 @@
  * can cost neither unbounded time nor unbounded memory.
  */
 
+import { BodyReadError, readBodyText } from '../read-body.js'
+
 /** Why a fetch of key material failed; carried as the `cause` of the error users see. */
 export type FetchFailureReason =
   | 'network'
@@ -88,47 +90,12 @@ async function request(url: string, options: HTTPGetOptions, signal: AbortSignal
 }
 
 async function readText(response: Response, limit: number, signal: AbortSignal): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN)
-  if (declared > limit) {
-    await response.body?.cancel().catch(() => {})
-    throw new FetchFailure('too_large', `body of ${declared} bytes exceeds ${limit}`, response.status)
-  }
-  if (!response.body) return ''
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
-  let total = 0
   try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      total += value.byteLength
-      if (total > limit) {
-        await reader.cancel().catch(() => {})
-        throw new FetchFailure('too_large', `body exceeds ${limit} bytes`, response.status)
-      }
-      chunks.push(value)
-    }
+    return await readBodyText(response, limit)
   } catch (error) {
-    if (error instanceof FetchFailure) throw error
-    throw new FetchFailure(
-      signal.aborted ? 'timeout' : 'network',
-      'reading the body failed',
-      response.status,
-      {
-        cause: error,
-      },
-    )
-  }
-  const bytes = new Uint8Array(total)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
-  } catch (error) {
-    throw new FetchFailure('encoding', 'body is not UTF-8', response.status, { cause: error })
+    if (!(error instanceof BodyReadError)) throw error
+    const kind = error.reason === 'read' ? (signal.aborted ? 'timeout' : 'network') : error.reason
+    throw new FetchFailure(kind, `body ${error.reason}`, response.status, { cause: error.cause })
   }
 }
 

@@ -1,0 +1,65 @@
+/**
+ * Reading a Web `Request` or `Response` body as UTF-8 text with a byte limit — the one reader
+ * behind the issuer's request bodies and the JWKS/discovery responses. The limit is checked
+ * against `Content-Length` before reading and against the bytes while reading, so a missing or
+ * lying length does not help a sender.
+ */
+
+/** Why a body could not be read; each caller maps it to its own error. */
+export type BodyReadFailure = 'too_large' | 'read' | 'encoding'
+
+/** Internal: thrown by `readBodyText`, never escapes core (callers translate it). */
+export class BodyReadError extends Error {
+  constructor(
+    readonly reason: BodyReadFailure,
+    options?: { cause?: unknown },
+  ) {
+    super(`body ${reason}`, options)
+  }
+}
+
+/** One decoder for every body: `decode` without `stream` keeps no state between calls. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true })
+
+/** Reads the whole body as strict UTF-8, refusing more than `maxBytes`; throws `BodyReadError`. */
+export async function readBodyText(message: Request | Response, maxBytes: number): Promise<string> {
+  const declared = message.headers.get('content-length')
+  if (declared !== null && Number(declared) > maxBytes) {
+    await message.body?.cancel().catch(() => {})
+    throw new BodyReadError('too_large')
+  }
+  if (!message.body) return ''
+  const reader = message.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      size += value.byteLength
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => {})
+        throw new BodyReadError('too_large')
+      }
+      chunks.push(value)
+    }
+  } catch (error) {
+    if (error instanceof BodyReadError) throw error
+    throw new BodyReadError('read', { cause: error })
+  }
+  try {
+    return UTF8.decode(chunks.length === 1 ? chunks[0]! : concat(chunks, size))
+  } catch (error) {
+    throw new BodyReadError('encoding', { cause: error })
+  }
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    out.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return out
+}
