@@ -1,8 +1,9 @@
 /**
- * Where the principal lives on an Express request. Builds on `ConfigurationError` from
- * `@keygate/core`: asking for the principal before `authenticate` ran is a bug, not a 401.
+ * Where the principal lives on an Express request. Builds on `recordedPrincipal` from
+ * `@keygate/core/http`: asking for the principal before `authenticate` ran is a bug, not a 401.
  */
-import { ConfigurationError, type JWTClaims, type Principal } from '@keygate/core'
+import type { JWTClaims, Principal } from '@keygate/core'
+import { recordedPrincipal } from '@keygate/core/http'
 import type { Request } from 'express'
 
 /**
@@ -48,12 +49,5 @@ export function getAuth<C extends JWTClaims = JWTClaims>(
   options: GetAuthOptions & { optional: true },
 ): Principal<C> | undefined
 export function getAuth(req: Request, options: GetAuthOptions = {}): Principal | undefined {
-  const principal = principalOf(req)
-  if (principal) return principal
-  if (principal === null && options.optional) return undefined
-  throw new ConfigurationError(
-    principal === null
-      ? 'The route authenticates optionally: call getAuth(req, { optional: true })'
-      : 'getAuth() needs the authenticate() middleware to run on this route first',
-  )
+  return recordedPrincipal(principalOf(req), options, 'getAuth(req)')
 }

@@ -6,14 +6,13 @@
 import {
   type Auth,
   ConfigurationError,
-  type AuthenticateOptions as CoreOptions,
   authorize as check,
   defineRequirement,
   type JWTClaims,
   type Requirement,
   TokenMissingError,
 } from '@keygate/core'
-import { fromNodeRequest } from '@keygate/core/http'
+import { type AdapterAuthenticateOptions, authenticateOptionsFor, fromNodeRequest } from '@keygate/core/http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isAnonymous, setPrincipal } from './principal.js'
 import { type RenderOptions, sendError } from './send-error.js'
@@ -22,14 +21,7 @@ import { type RenderOptions, sendError } from './send-error.js'
 export type AuthHook = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>
 
 /** Options of `authenticate` (and of the plugin). */
-export interface AuthenticateOptions extends RenderOptions {
-  /** Let requests without a token through anonymously; a bad token is still rejected. */
-  optional?: boolean
-  /** Finds the token yourself (a cookie, another header), as ApoJWT's `token_finder`. */
-  getToken?: (request: FastifyRequest) => string | undefined | null | Promise<string | undefined | null>
-  /** Accept `?access_token=` (RFC 6750 §2.3). Default false: URLs end up in logs. */
-  allowQuery?: boolean
-}
+export interface AuthenticateOptions extends RenderOptions, AdapterAuthenticateOptions<FastifyRequest> {}
 
 /**
  * A hook that verifies the request's bearer token and sets `request.auth`, or answers
@@ -47,14 +39,12 @@ export function authenticate<C extends JWTClaims = JWTClaims>(
   // Checked once here, so a wiring mistake fails at start-up rather than on every request.
   if (typeof auth?.authenticate !== 'function')
     throw new ConfigurationError('authenticate() needs createAuth()')
-  const { optional = false, getToken, allowQuery = false } = options
   const render: RenderOptions = { realm: options.realm, onError: options.onError }
-  const staticOptions: CoreOptions = { allowQuery, optional }
+  const optionsFor = authenticateOptionsFor(options)
 
   return async function authenticate(request, reply) {
-    const callOptions = getToken ? { allowQuery, optional, getToken: () => getToken(request) } : staticOptions
     // With `optional`, core answers a request without any token with `principal: null`.
-    const result = await auth.authenticate(fromNodeRequest(request), callOptions)
+    const result = await auth.authenticate(fromNodeRequest(request), optionsFor(request))
     if (result.ok) return void setPrincipal(request, result.principal)
     return sendError(result.error, request, reply, render)
   }

@@ -1,9 +1,10 @@
 /**
  * Where the principal lives on a Fastify request (`request.auth`, decorated by the plugin).
- * Builds on `ConfigurationError` from `@keygate/core`: asking for it before authentication
+ * Builds on `recordedPrincipal` from `@keygate/core/http`: asking for it before authentication
  * ran is a bug, not a 401.
  */
-import { ConfigurationError, type JWTClaims, type Principal } from '@keygate/core'
+import type { JWTClaims, Principal } from '@keygate/core'
+import { recordedPrincipal } from '@keygate/core/http'
 import type { FastifyRequest } from 'fastify'
 
 /** Options of `getAuth`. */
@@ -39,12 +40,9 @@ export function getAuth<C extends JWTClaims = JWTClaims>(
   options: GetAuthOptions & { optional: true },
 ): Principal<C> | undefined
 export function getAuth(request: FastifyRequest, options: GetAuthOptions = {}): Principal | undefined {
-  const principal = request.auth
-  if (principal) return principal
-  if (anonymous.has(request) && options.optional) return undefined
-  throw new ConfigurationError(
-    anonymous.has(request)
-      ? 'The route authenticates optionally: call getAuth(request, { optional: true })'
-      : 'getAuth() needs authentication (fastify.authenticate or config.auth) to run on this route first',
+  return recordedPrincipal(
+    request.auth ?? (anonymous.has(request) ? null : undefined),
+    options,
+    'getAuth(request)',
   )
 }

@@ -3,25 +3,14 @@
  * `auth.authenticate` (from `createAuth`) with the Web `Request` as is; errors are rendered by
  * `renderError` (core's `httpError`).
  */
-import {
-  type Auth,
-  ConfigurationError,
-  type AuthenticateOptions as CoreOptions,
-  type JWTClaims,
-} from '@keygate/core'
+import { type Auth, ConfigurationError, type JWTClaims } from '@keygate/core'
+import { type AdapterAuthenticateOptions, authenticateOptionsFor } from '@keygate/core/http'
 import type { Context, MiddlewareHandler, Next } from 'hono'
 import { type AuthEnv, markAnonymous, type OptionalAuthEnv } from './principal.js'
 import { type RenderOptions, renderError } from './render-error.js'
 
 /** Options of `authenticate`. */
-export interface AuthenticateOptions extends RenderOptions {
-  /** Let requests without a token through anonymously; a bad token is still rejected. */
-  optional?: boolean
-  /** Finds the token yourself (a cookie, another header), as ApoJWT's `token_finder`. */
-  getToken?: (c: Context) => string | undefined | null | Promise<string | undefined | null>
-  /** Accept `?access_token=` (RFC 6750 §2.3). Default false: URLs end up in logs. */
-  allowQuery?: boolean
-}
+export interface AuthenticateOptions extends RenderOptions, AdapterAuthenticateOptions<Context> {}
 
 /**
  * Hono middleware that verifies the request's bearer token and sets `c.var.auth`, or answers
@@ -46,14 +35,12 @@ export function authenticate<C extends JWTClaims = JWTClaims>(
   // Checked once here, so a wiring mistake fails at start-up rather than on every request.
   if (typeof auth?.authenticate !== 'function')
     throw new ConfigurationError('authenticate() needs createAuth()')
-  const { optional = false, getToken, allowQuery = false } = options
   const render: RenderOptions = { realm: options.realm, onError: options.onError }
-  const staticOptions: CoreOptions = { allowQuery, optional }
+  const optionsFor = authenticateOptionsFor<Context>(options)
 
   return async function authenticate(c: Context<OptionalAuthEnv<C>>, next: Next) {
-    const callOptions = getToken ? { allowQuery, optional, getToken: () => getToken(c) } : staticOptions
     // With `optional`, core answers a request without any token with `principal: null`.
-    const result = await auth.authenticate(c.req.raw, callOptions)
+    const result = await auth.authenticate(c.req.raw, optionsFor(c))
     if (!result.ok) return renderError(result.error, c, render)
     if (result.principal) c.set('auth', result.principal)
     else markAnonymous(c)

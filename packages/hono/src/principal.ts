@@ -1,8 +1,9 @@
 /**
- * The principal in Hono's typed context (`c.var.auth`). Builds on `ConfigurationError` from
- * `@keygate/core`: asking for it before `authenticate` ran is a bug, not a 401.
+ * The principal in Hono's typed context (`c.var.auth`). Builds on `recordedPrincipal` from
+ * `@keygate/core/http`: asking for it before `authenticate` ran is a bug, not a 401.
  */
-import { ConfigurationError, type JWTClaims, type Principal } from '@keygate/core'
+import type { JWTClaims, Principal } from '@keygate/core'
+import { recordedPrincipal } from '@keygate/core/http'
 import type { Context } from 'hono'
 
 /** Env of routes behind `authenticate(auth)`: `c.var.auth` is the principal. */
@@ -48,11 +49,5 @@ export function getAuth<C extends JWTClaims = JWTClaims>(
 ): Principal<C> | undefined
 export function getAuth(c: Context, options: GetAuthOptions = {}): Principal | undefined {
   const principal = (c as Context<OptionalAuthEnv>).get('auth')
-  if (principal) return principal
-  if (anonymous.has(c) && options.optional) return undefined
-  throw new ConfigurationError(
-    anonymous.has(c)
-      ? 'The route authenticates optionally: call getAuth(c, { optional: true })'
-      : 'getAuth() needs the authenticate() middleware to run on this route first',
-  )
+  return recordedPrincipal(principal ?? (anonymous.has(c) ? null : undefined), options, 'getAuth(c)')
 }

@@ -1,3 +1,8 @@
+export {
+  type AdapterAuthenticateOptions,
+  authenticateOptionsFor,
+  recordedPrincipal,
+} from './adapter.js'
 export { type BearerOptions, extractBearerToken } from './bearer.js'
 export { bearerChallenge, type ChallengeOptions } from './challenge.js'
 export {

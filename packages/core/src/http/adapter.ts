@@ -1,0 +1,56 @@
+import { ConfigurationError } from '../errors.js'
+import type { JWTClaims, Principal } from '../types.js'
+import type { AuthenticateOptions } from '../verify/types.js'
+
+/**
+ * What every framework package's `authenticate(auth, options)` accepts, whatever its request
+ * type `R` (an Express `Request`, a Fastify request, a Hono `Context`…).
+ */
+export interface AdapterAuthenticateOptions<R> {
+  /** Let requests without any token through anonymously; a bad token is still rejected. */
+  optional?: boolean
+  /** Finds the token yourself (a cookie, another header), as ApoJWT's `token_finder`. */
+  getToken?: (request: R) => string | undefined | null | Promise<string | undefined | null>
+  /** Accept `?access_token=` (RFC 6750 §2.3). Default false: URLs end up in logs. */
+  allowQuery?: boolean
+}
+
+/**
+ * Turns an adapter's options into the per-request options of `auth.authenticate`, once: the
+ * same frozen object for every request unless a token finder needs the framework's request.
+ *
+ * @example
+ * const optionsFor = authenticateOptionsFor(options)
+ * const result = await auth.authenticate(fromNodeRequest(req), optionsFor(req))
+ */
+export function authenticateOptionsFor<R>(
+  options: AdapterAuthenticateOptions<R>,
+): (request: R) => AuthenticateOptions {
+  const { optional = false, allowQuery = false, getToken } = options
+  if (getToken === undefined) {
+    const fixed: AuthenticateOptions = Object.freeze({ optional, allowQuery })
+    return () => fixed
+  }
+  return (request) => ({ optional, allowQuery, getToken: () => getToken(request) })
+}
+
+/**
+ * The `getAuth` rule every adapter shares: a recorded principal is returned; an anonymous
+ * request (`null`) gives `undefined` only when the caller said the route is optional; a
+ * request that never went through authentication (`undefined`) is a wiring bug.
+ *
+ * @example
+ * return recordedPrincipal(request.auth ?? (anonymous.has(request) ? null : undefined), options, 'getAuth(request)')
+ */
+export function recordedPrincipal<C extends JWTClaims = JWTClaims>(
+  recorded: Principal<C> | null | undefined,
+  options: { optional?: boolean },
+  call: string,
+): Principal<C> | undefined {
+  if (recorded) return recorded
+  if (recorded === null) {
+    if (options.optional) return undefined
+    throw new ConfigurationError(`The route authenticates optionally: call ${call} with { optional: true }`)
+  }
+  throw new ConfigurationError(`${call} needs authentication to run on this route first`)
+}
