@@ -1,23 +1,22 @@
-// POST /token throughput through issuer.handle — in process, client_credentials with an API key
-// (HTTP Basic), memory store — next to, measured in the same run:
-//   raw:         the fastest signing primitive, node:crypto sign() with a KeyObject, in a tight loop;
-//   floor:       a handler that does no work but read the form and answer JSON — what any
-//                handle(Request) → Response costs on Node's fetch classes before doing anything;
-//   no refresh:  POST /token with refreshTokens: false (RFC 6749 §4.4.3's advice for this grant).
-// Two ways of counting:
-//   end to end:  the bench client builds each Request and reads each Response inside the timed
-//                section (the original column);
-//   handle only: Requests are built in batches outside the timed section — in a server, the
-//                framework builds them — and only `await handle(request)` is timed; the issuer
-//                still reads the body and builds the Response. Reading the Response body is left
-//                out too (the framework writes it to the socket).
-// Columns are measured in interleaved rounds (median reported), per wall-clock second and per
-// CPU second (process.cpuUsage: robust when other processes share the machine, but it counts
-// GC threads too). A last table splits one request into the fetch classes' costs, signing and
-// what is left for the issuer's own work, in CPU µs.
+// POST /token throughput (client_credentials with an API key over HTTP Basic, memory store, a
+// refresh token issued with each access token) next to the raw signing rate of each algorithm,
+// all measured in the same run, in interleaved rounds (median reported):
+//   raw sign:    the fastest signing primitive, node:crypto sign() with a KeyObject, in a tight loop;
+//   respond:     issuer.respond(toIssuerRequest(nodeRequest)) — the path Express's and Fastify's
+//                mountIssuer and plain node:http servers take: the body comes from a Node-style
+//                stream, the answer is plain data written in one res.end();
+//   no refresh:  the same with refreshTokens: false (RFC 6749 §4.4.3's advice for this grant);
+//   handle:      issuer.handle(Request) → Response, the fetch-style path (Hono, Next.js, workers),
+//                with Requests pre-built outside the timed section — the runtime builds them — and
+//                Response bodies not read (the runtime writes them);
+//   handle e2e:  the bench client also builds each Request and reads each Response on the clock.
+// Rates are per wall-clock second and per CPU second (process.cpuUsage: robust when other
+// processes share the machine, but it counts GC threads too). A last table prices the fetch
+// classes Node 20 builds around handle(), which respond() does without.
 // Run: pnpm bench:issuer (builds @keygate/core first); about a minute.
 import crypto from 'node:crypto'
 import os from 'node:os'
+import { toIssuerRequest } from '../packages/core/dist/http/index.js'
 import { createIssuer, createMemoryIssuerStore } from '../packages/core/dist/index.js'
 
 const ALGORITHMS = ['EdDSA', 'ES256', 'RS256']
@@ -25,11 +24,12 @@ const ROUNDS = 3
 const SLICE_MS = 700
 // Enough requests in flight to keep libuv's thread pool busy (RS256 signs there).
 const CONCURRENCY = 32
-// Requests pre-built per timed batch in the handle-only columns: small enough not to balloon
-// the heap, large enough that the untimed building is a minor share of the run.
+// Requests pre-built per timed batch in the handle column: small enough not to balloon the
+// heap, large enough that the untimed building is a minor share of the run.
 const BATCH = 500
 const TARGET = 0.5
 const FORM_HEADERS = { 'content-type': 'application/x-www-form-urlencoded' }
+const FORM_BODY = 'grant_type=client_credentials'
 
 const NODE_KEYS = {
   EdDSA: () => ({ key: crypto.generateKeyPairSync('ed25519').privateKey, digest: null }),
@@ -100,10 +100,23 @@ async function readBody(incoming) {
 }
 
 const request = (headers) =>
-  new Request('https://auth.bench/token', { method: 'POST', headers, body: 'grant_type=client_credentials' })
+  new Request('https://auth.bench/token', { method: 'POST', headers, body: FORM_BODY })
 
-/** A caller of POST /token on a fresh issuer; remembers one signing input for the raw column. */
-async function tokenCaller(algorithm, refreshTokens) {
+/**
+ * What Node's http server hands a handler, as far as toIssuerRequest reads it: lower-case
+ * headers, the URL's path, and the body as a stream of Buffer chunks.
+ */
+const nodeRequest = (headers) => ({
+  method: 'POST',
+  url: '/token',
+  headers: { ...headers, 'content-length': String(FORM_BODY.length), host: 'auth.bench' },
+  async *[Symbol.asyncIterator]() {
+    yield Buffer.from(FORM_BODY)
+  },
+})
+
+/** POST /token callers on a fresh issuer; remembers one signing input for the raw column. */
+async function tokenCallers(algorithm, refreshTokens) {
   const issuer = createIssuer({
     issuer: 'https://auth.bench',
     audience: 'https://api.bench',
@@ -121,47 +134,40 @@ async function tokenCaller(algorithm, refreshTokens) {
     ...FORM_HEADERS,
     authorization: `Basic ${Buffer.from(`${id}:${key}`).toString('base64')}`,
   }
-  const call = async () => {
-    const response = await issuer.handle(request(headers))
-    if (response.status !== 200) throw new Error(`unexpected status ${response.status}`)
-    const body = await response.json()
-    if (refreshTokens && !body.refresh_token) throw new Error('expected a refresh token')
-    call.signingInput ||= body.access_token.slice(0, body.access_token.lastIndexOf('.'))
+  const check = (status) => {
+    if (status !== 200) throw new Error(`unexpected status ${status}`)
   }
-  call.signingInput = ''
-  call.headers = headers
-  call.build = () => request(headers)
-  // Handle only: the Request comes pre-built, the Response body is not read.
-  call.handleOnly = async (incoming) => {
-    const response = await issuer.handle(incoming)
-    if (response.status !== 200) throw new Error(`unexpected status ${response.status}`)
+  const callers = {
+    signingInput: '',
+    build: () => request(headers),
+    // The Node servers' path: what mountIssuer does per request, minus the socket.
+    async respond() {
+      const response = await issuer.respond(
+        toIssuerRequest(nodeRequest(headers), { clientAddress: '127.0.0.1' }),
+      )
+      check(response.status)
+    },
+    // Fetch-style: the Request comes pre-built, the Response body is not read.
+    async handle(incoming) {
+      check((await issuer.handle(incoming)).status)
+    },
+    async handleEndToEnd() {
+      const response = await issuer.handle(request(headers))
+      check(response.status)
+      const body = await response.json()
+      if (refreshTokens && !body.refresh_token) throw new Error('expected a refresh token')
+      callers.signingInput ||= body.access_token.slice(0, body.access_token.lastIndexOf('.'))
+    },
   }
-  return call
+  return callers
 }
 
 async function benchAlgorithm(algorithm) {
-  const viaIssuer = await tokenCaller(algorithm, true)
-  const viaIssuerNoRefresh = await tokenCaller(algorithm, false)
-  await viaIssuer()
-  const { signingInput, headers } = viaIssuer
-  const floor = async (incoming) => {
-    const form = new URLSearchParams(await incoming.text())
-    const body = JSON.stringify({
-      access_token: signingInput,
-      token_type: 'Bearer',
-      grant: form.get('grant_type'),
-    })
-    return new Response(body, {
-      headers: { 'content-type': 'application/json', 'cache-control': 'no-store', pragma: 'no-cache' },
-    })
-  }
-  const viaFloor = async () => {
-    const response = await floor(request(headers))
-    await response.json()
-  }
-  const { build } = viaIssuer
+  const full = await tokenCallers(algorithm, true)
+  const noRefresh = await tokenCallers(algorithm, false)
+  await full.handleEndToEnd()
   const { key: nodeKey, digest } = NODE_KEYS[algorithm]()
-  const data = Buffer.from(signingInput)
+  const data = Buffer.from(full.signingInput)
   const raw = () => {
     // 20 synchronous signatures per call keep the loop's own cost out of the figure.
     for (let i = 0; i < 20; i++) crypto.sign(digest, data, nodeKey)
@@ -169,31 +175,18 @@ async function benchAlgorithm(algorithm) {
   }
 
   // Warm-up long enough for the JIT to settle (the first algorithm measured would pay for it).
-  await measure(1000, CONCURRENCY, viaIssuer)
-  await measure(600, CONCURRENCY, viaIssuerNoRefresh)
-  await measure(200, CONCURRENCY, viaFloor)
+  await measure(1000, CONCURRENCY, full.respond)
+  await measure(400, CONCURRENCY, noRefresh.respond)
+  await measure(400, CONCURRENCY, full.handleEndToEnd)
+  await measureBatches(400, CONCURRENCY, full.build, full.handle)
   await measure(200, 1, raw, 20)
-  await measureBatches(400, CONCURRENCY, build, viaIssuer.handleOnly)
-  await measureBatches(200, CONCURRENCY, build, floor)
-  const rounds = {
-    raw: [],
-    floor: [],
-    issuer: [],
-    noRefresh: [],
-    floorHandle: [],
-    issuerHandle: [],
-    noRefreshHandle: [],
-  }
+  const rounds = { raw: [], respond: [], noRefresh: [], handle: [], handleEndToEnd: [] }
   for (let round = 0; round < ROUNDS; round++) {
     rounds.raw.push(await measure(SLICE_MS, 1, raw, 20))
-    rounds.floor.push(await measure(SLICE_MS, CONCURRENCY, viaFloor))
-    rounds.issuer.push(await measure(SLICE_MS, CONCURRENCY, viaIssuer))
-    rounds.noRefresh.push(await measure(SLICE_MS, CONCURRENCY, viaIssuerNoRefresh))
-    rounds.floorHandle.push(await measureBatches(SLICE_MS, CONCURRENCY, build, floor))
-    rounds.issuerHandle.push(await measureBatches(SLICE_MS, CONCURRENCY, build, viaIssuer.handleOnly))
-    rounds.noRefreshHandle.push(
-      await measureBatches(SLICE_MS, CONCURRENCY, viaIssuerNoRefresh.build, viaIssuerNoRefresh.handleOnly),
-    )
+    rounds.respond.push(await measure(SLICE_MS, CONCURRENCY, full.respond))
+    rounds.noRefresh.push(await measure(SLICE_MS, CONCURRENCY, noRefresh.respond))
+    rounds.handle.push(await measureBatches(SLICE_MS, CONCURRENCY, full.build, full.handle))
+    rounds.handleEndToEnd.push(await measure(SLICE_MS, CONCURRENCY, full.handleEndToEnd))
   }
   const pick = (list, field) => median(list.map((r) => r[field]))
   const result = Object.fromEntries(
@@ -203,9 +196,9 @@ async function benchAlgorithm(algorithm) {
     ]),
   )
 
-  // Where one request's time goes, each piece timed alone (CPU µs per operation: robust under load).
+  // The fetch classes' share of handle(), each piece timed alone (CPU µs per operation).
   const responseBody = JSON.stringify({
-    access_token: `${signingInput}.${'s'.repeat(86)}`,
+    access_token: `${full.signingInput}.${'s'.repeat(86)}`,
     token_type: 'Bearer',
     expires_in: 900,
     scope: 'read write',
@@ -217,12 +210,11 @@ async function benchAlgorithm(algorithm) {
       headers: { 'content-type': 'application/json', 'cache-control': 'no-store', pragma: 'no-cache' },
     })
   const us = (rate) => 1e6 / rate.cpu
-  const pieces = { request: [], readBody: [], response: [], readResponse: [] }
+  const pieces = { request: [], readBody: [], response: [] }
   for (let round = 0; round < ROUNDS; round++) {
-    pieces.request.push(us(await measure(200, 1, () => Promise.resolve(build()))))
-    pieces.readBody.push(us(await measureBatches(200, CONCURRENCY, build, readBody)))
+    pieces.request.push(us(await measure(200, 1, () => Promise.resolve(full.build()))))
+    pieces.readBody.push(us(await measureBatches(200, CONCURRENCY, full.build, readBody)))
     pieces.response.push(us(await measure(200, 1, () => Promise.resolve(newResponse()))))
-    pieces.readResponse.push(us(await measureBatches(200, CONCURRENCY, newResponse, (r) => r.json())))
   }
   result.pieces = Object.fromEntries(Object.entries(pieces).map(([name, list]) => [name, median(list)]))
   return result
@@ -238,72 +230,40 @@ const f = (v) => v.toFixed(1).padStart(6)
 console.log(
   `node ${process.version}, ${os.cpus().length} CPUs, load average ${loadAtStart.toFixed(2)} → ${os.loadavg()[0].toFixed(2)}, ${CONCURRENCY} requests in flight`,
 )
+const COLUMNS = ['respond', 'noRefresh', 'handle', 'handleEndToEnd']
 for (const [unit, field] of [
   ['per wall-clock second', 'wall'],
   ['per CPU second (process.cpuUsage)', 'cpu'],
 ]) {
   console.log('')
-  console.log(`${unit} — end to end (the client builds each Request and reads each Response)`)
-  console.log('alg    | raw sign |   floor | POST /token | vs raw | vs floor | no refresh | vs raw')
-  console.log('-------|----------|---------|-------------|--------|----------|------------|-------')
-  for (const r of rows) {
-    const [raw, floor, issuer, bare] = [r.raw[field], r.floor[field], r.issuer[field], r.noRefresh[field]]
-    console.log(
-      `${r.algorithm.padEnd(6)} |  ${n(raw)} | ${n(floor)} |     ${n(issuer)} | ${x(issuer / raw)} |   ${x(issuer / floor)} |    ${n(bare)} | ${x(bare / raw)}`,
-    )
-  }
-  console.log('')
+  console.log(`POST /token ${unit}; × = ratio to raw signing in the same run`)
   console.log(
-    `${unit} — handle only (Requests pre-built outside the timed section, Response bodies not read)`,
+    'alg    | raw sign |  respond |  vs raw | no refresh |  vs raw |   handle |  vs raw | handle e2e |  vs raw',
   )
-  console.log('alg    | raw sign |   floor | POST /token | vs raw | vs floor | no refresh | vs raw')
-  console.log('-------|----------|---------|-------------|--------|----------|------------|-------')
+  console.log(
+    '-------|----------|----------|---------|------------|---------|----------|---------|------------|--------',
+  )
   for (const r of rows) {
-    const [raw, floor, issuer, bare] = [
-      r.raw[field],
-      r.floorHandle[field],
-      r.issuerHandle[field],
-      r.noRefreshHandle[field],
-    ]
-    console.log(
-      `${r.algorithm.padEnd(6)} |  ${n(raw)} | ${n(floor)} |     ${n(issuer)} | ${x(issuer / raw)} |   ${x(issuer / floor)} |    ${n(bare)} | ${x(bare / raw)}`,
+    const raw = r.raw[field]
+    const cells = COLUMNS.map(
+      (c) =>
+        `${c === 'noRefresh' || c === 'handleEndToEnd' ? '   ' : ''}${n(r[c][field])} |  ${x(r[c][field] / raw)}`,
     )
+    console.log(`${r.algorithm.padEnd(6)} |  ${n(raw)} |  ${cells.join(' |  ')}`)
   }
 }
 
 console.log('')
-console.log(
-  'where one POST /token goes, CPU µs (pieces timed alone; issuer logic = handle only − read body − new Response − sign)',
-)
-console.log(
-  'alg    | new Request | read body | new Response | client .json() |  sign | handle only | issuer logic',
-)
-console.log(
-  '-------|-------------|-----------|--------------|----------------|-------|-------------|-------------',
-)
+console.log('the fetch classes around one handle(), CPU µs, each timed alone (respond() builds none of them)')
+console.log('alg    | new Request | read its body | new Response |  sign | respond | handle')
+console.log('-------|-------------|---------------|--------------|-------|---------|-------')
 for (const r of rows) {
   const p = r.pieces
-  const sign = 1e6 / r.raw.cpu
-  const handle = 1e6 / r.issuerHandle.cpu
   console.log(
-    `${r.algorithm.padEnd(6)} |      ${f(p.request)} |    ${f(p.readBody)} |       ${f(p.response)} |         ${f(p.readResponse)} | ${f(sign)} |      ${f(handle)} |       ${f(handle - p.readBody - p.response - sign)}`,
+    `${r.algorithm.padEnd(6)} |      ${f(p.request)} |        ${f(p.readBody)} |       ${f(p.response)} | ${f(1e6 / r.raw.cpu)} |  ${f(1e6 / r.respond.cpu)} | ${f(1e6 / r.handle.cpu)}`,
   )
 }
-console.log(
-  '(RS256 signs on the thread pool; its CPU counts in handle only, but the pool also overlaps it with other work.)',
-)
-console.log(
-  'best ratio to raw signing for an issuer whose own logic cost nothing (sign + the fetch classes only):',
-)
-for (const r of rows) {
-  const p = r.pieces
-  const sign = 1e6 / r.raw.cpu
-  const handleOnly = sign / (sign + p.readBody + p.response)
-  const endToEnd = sign / (sign + p.request + p.readBody + p.response + p.readResponse)
-  console.log(
-    `  ${r.algorithm.padEnd(6)} handle only ≤ ${handleOnly.toFixed(2)}×, end to end ≤ ${endToEnd.toFixed(2)}×`,
-  )
-}
+console.log('(RS256 signs on the thread pool: its signing overlaps other work, so its ratios can pass 1.)')
 
 console.log('')
 const verdict = (ratio) => `${ratio.toFixed(2)}× ${ratio >= TARGET ? 'met' : 'not met'}`
@@ -313,9 +273,6 @@ console.log(
 for (const r of rows) {
   const ratio = (column, field) => r[column][field] / r.raw[field]
   console.log(
-    `  ${r.algorithm.padEnd(6)} end to end: ${verdict(ratio('issuer', 'wall'))} (${verdict(ratio('issuer', 'cpu'))}); handle only: ${verdict(ratio('issuerHandle', 'wall'))} (${verdict(ratio('issuerHandle', 'cpu'))})`,
+    `  ${r.algorithm.padEnd(6)} respond: ${verdict(ratio('respond', 'wall'))} (${verdict(ratio('respond', 'cpu'))}); handle: ${verdict(ratio('handle', 'wall'))} (${verdict(ratio('handle', 'cpu'))})`,
   )
 }
-console.log(
-  'floor = a handle() that only reads the form and answers JSON; no refresh = the issuer with refreshTokens: false.',
-)

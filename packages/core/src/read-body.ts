@@ -47,8 +47,13 @@ export async function readBodyText(message: Request | Response, maxBytes: number
     if (error instanceof BodyReadError) throw error
     throw new BodyReadError('read', { cause: error })
   }
+  return decodeUTF8(chunks.length === 1 ? chunks[0]! : concat(chunks, size))
+}
+
+/** Strict UTF-8 decoding; throws `BodyReadError('encoding')`. */
+export function decodeUTF8(bytes: Uint8Array): string {
   try {
-    return UTF8.decode(chunks.length === 1 ? chunks[0]! : concat(chunks, size))
+    return UTF8.decode(bytes)
   } catch (error) {
     throw new BodyReadError('encoding', { cause: error })
   }

@@ -1,30 +1,38 @@
 import type { AddressInfo } from 'node:net'
+import type { IssuerResponse } from '@keygate/core'
 import express5, { type Express } from 'express'
 import express4 from 'express4'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mountIssuer } from './index.js'
+import { type IssuerHandler, mountIssuer } from './index.js'
 
 // A stand-in for `createIssuer()`: answers `path` with what it received, 404 elsewhere.
-const echoIssuer = (path: string) => ({
-  async handle(request: Request): Promise<Response> {
-    const url = new URL(request.url)
-    if (url.pathname !== path) return Response.json({ error: 'not_found' }, { status: 404 })
-    const headers = new Headers({ 'content-type': 'application/json', 'x-issuer': 'echo' })
-    headers.append('set-cookie', 'a=1')
-    headers.append('set-cookie', 'b=2')
-    const body = JSON.stringify({
+const echoIssuer = (path: string): IssuerHandler => ({
+  async respond(request) {
+    if (request.url.split('?')[0] !== path) return json(404, { error: 'not_found' })
+    const body = await request.readBody(1024)
+    return json(201, {
       method: request.method,
       url: request.url,
       contentType: request.headers.get('content-type'),
-      body: await request.text(),
+      clientAddress: request.clientAddress,
+      body: text(body),
     })
-    return new Response(body, { status: 201, headers })
   },
 })
 
+const text = (body: string | Uint8Array) => (typeof body === 'string' ? body : new TextDecoder().decode(body))
+
+function json(status: number, body: unknown): IssuerResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json', 'x-issuer': 'echo' },
+    body: JSON.stringify(body),
+  }
+}
+
 function buildApp(createApp: () => Express): Express {
   const app = createApp()
-  app.use(mountIssuer(echoIssuer('/token'), { maxBodyBytes: 1024 }))
+  app.use(mountIssuer(echoIssuer('/token')))
   app.use('/oauth', mountIssuer(echoIssuer('/oauth/token'), { fallthrough: false }))
   app.use(
     '/parsed',
@@ -33,7 +41,12 @@ function buildApp(createApp: () => Express): Express {
     mountIssuer(echoIssuer('/parsed/token')),
   )
   // An issuer that reads the body before answering 404: the request cannot be passed on.
-  app.use('/reads', mountIssuer({ handle: async (r) => new Response(await r.text(), { status: 404 }) }))
+  app.use(
+    '/reads',
+    mountIssuer({
+      respond: async (r) => ({ status: 404, headers: {}, body: text(await r.readBody(1024)) }),
+    }),
+  )
   app.get('/app-route', (_req, res) => res.json({ app: true }))
   app.post('/reads/app-route', (_req, res) => res.json({ app: true }))
   return app
@@ -55,7 +68,7 @@ describe.each([
   })
   afterAll(() => close())
 
-  it('bridges method, URL, headers, body, status and every Set-Cookie', async () => {
+  it('bridges method, URL, headers, client address, body, status and headers', async () => {
     const res = await fetch(`${url}/token?x=1`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -63,18 +76,18 @@ describe.each([
     })
     expect(res.status).toBe(201)
     expect(res.headers.get('x-issuer')).toBe('echo')
-    expect(res.headers.getSetCookie()).toEqual(['a=1', 'b=2'])
     expect(await res.json()).toEqual({
       method: 'POST',
-      url: `${url}/token?x=1`,
+      url: '/token?x=1',
       contentType: 'application/x-www-form-urlencoded',
+      clientAddress: '127.0.0.1',
       body: 'grant_type=client_credentials&scope=read',
     })
   })
 
   it('passes the full path under a mount path', async () => {
     const res = await fetch(`${url}/oauth/token`, { method: 'POST', body: 'a=b' })
-    expect((await res.json()).url).toBe(`${url}/oauth/token`)
+    expect((await res.json()).url).toBe('/oauth/token')
   })
 
   it('falls through to the app on 404, unless told not to', async () => {

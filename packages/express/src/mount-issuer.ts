@@ -1,58 +1,55 @@
 /**
- * Mounts a Keygate issuer (`issuer.handle(Request) → Response`) in Express. Builds on
- * `toWebRequest` and `sendWebResponse` from `@keygate/core/http`, and `httpError` for a body
- * rejected before the issuer sees it.
+ * Mounts a Keygate issuer (`issuer.respond`) in Express. Builds on `toIssuerRequest` and
+ * `sendIssuerResponse` from `@keygate/core/http` — no fetch `Request`/`Response` per request —
+ * and `httpError` for a body refused before the issuer answers.
  */
+
+import type { IssuerRequest, IssuerResponse } from '@keygate/core'
 import { AuthError } from '@keygate/core'
-import { httpError, sendWebResponse, toWebRequest } from '@keygate/core/http'
+import { httpError, sendIssuerResponse, toIssuerRequest } from '@keygate/core/http'
 import type { Request as ExpressRequest, RequestHandler } from 'express'
 
-/** Anything serving fetch-style requests: `createIssuer()`'s result, a test double. */
+/** Anything serving issuer requests: `createIssuer()`'s result, a test double. */
 export interface IssuerHandler {
-  handle(request: Request): Promise<Response>
+  respond(request: IssuerRequest): Promise<IssuerResponse>
 }
 
 /** Options of `mountIssuer`. */
 export interface MountIssuerOptions {
-  /** Largest request body accepted. Default 64 KiB (core's default). */
-  maxBodyBytes?: number
   /** Pass requests the issuer answers with 404 on to the next route. Default true, so it can sit at `/`. */
   fallthrough?: boolean
 }
 
 /**
  * Express middleware serving the issuer's routes (token endpoint, JWKS, metadata…): one line.
- * Mount it before any body parser, or after one — a parsed body is re-encoded.
+ * Mount it before any body parser, or after one — a parsed body is re-encoded. Bodies are
+ * limited by the issuer's `maxBodyBytes`; the client address for rate limiting is `req.ip`
+ * (which follows Express's `trust proxy` setting).
  *
  * @example
  * app.use(mountIssuer(issuer))
  */
 export function mountIssuer(issuer: IssuerHandler, options: MountIssuerOptions = {}): RequestHandler {
-  const { maxBodyBytes, fallthrough = true } = options
+  const { fallthrough = true } = options
   return function mountIssuer(req, res, next) {
-    // A Keygate error (a body over the limit, read by the bridge or by the issuer) is the
-    // client's: answered as OAuth JSON. Anything else is a bug for Express's error handler.
+    // A Keygate error (a body over the limit, refused while reading) is the client's: answered
+    // as OAuth JSON. Anything else is a bug for Express's error handler.
     const fail = (error: unknown) => {
       if (!AuthError.is(error) || res.headersSent) return next(error)
       const { status, headers, body } = httpError(error, { challenge: false })
       res.status(status).set(headers).json(body)
     }
-    let request: Request
-    try {
-      const origin = `${req.protocol}://${req.get('host') ?? 'localhost'}`
-      request = toWebRequest(req, { origin, url: req.originalUrl, body: parsedBody(req), maxBodyBytes })
-    } catch (error) {
-      return fail(error)
-    }
+    const request = toIssuerRequest(req, {
+      url: req.originalUrl,
+      body: parsedBody(req),
+      clientAddress: req.ip,
+    })
     issuer
-      .handle(request)
-      .then(async (response) => {
+      .respond(request)
+      .then((response) => {
         // Passing on is safe only while the body is untouched: the next route may read it.
-        if (response.status === 404 && fallthrough && !req.readableDidRead) {
-          await response.body?.cancel()
-          return next()
-        }
-        await sendWebResponse(res, response)
+        if (response.status === 404 && fallthrough && !req.readableDidRead) return next()
+        sendIssuerResponse(res, response)
       })
       .catch(fail)
   }

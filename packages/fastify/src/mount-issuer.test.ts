@@ -1,24 +1,29 @@
+import type { IssuerResponse } from '@keygate/core'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mountIssuer } from './index.js'
+import { type IssuerHandler, mountIssuer } from './index.js'
 
 // A stand-in for `createIssuer()`: answers `<prefix>/token` with what it received, 404 elsewhere.
-const echoIssuer = {
-  async handle(request: Request): Promise<Response> {
-    if (!new URL(request.url).pathname.endsWith('/token')) {
-      return Response.json({ error: 'not_found' }, { status: 404 })
-    }
-    const headers = new Headers({ 'content-type': 'application/json', 'x-issuer': 'echo' })
-    headers.append('set-cookie', 'a=1')
-    headers.append('set-cookie', 'b=2')
-    const body = JSON.stringify({
+const echoIssuer: IssuerHandler = {
+  async respond(request) {
+    if (!request.url.split('?')[0]!.endsWith('/token')) return json(404, { error: 'not_found' })
+    const body = await request.readBody(1024)
+    return json(201, {
       method: request.method,
       url: request.url,
       contentType: request.headers.get('content-type'),
-      body: await request.text(),
+      clientAddress: request.clientAddress,
+      body: typeof body === 'string' ? body : new TextDecoder().decode(body),
     })
-    return new Response(body, { status: 201, headers })
   },
+}
+
+function json(status: number, body: unknown): IssuerResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json', 'x-issuer': 'echo' },
+    body: JSON.stringify(body),
+  }
 }
 
 describe('mountIssuer on Fastify 5', () => {
@@ -32,7 +37,7 @@ describe('mountIssuer on Fastify 5', () => {
   })
   afterAll(() => app.close())
 
-  it('bridges method, URL, headers, raw body (any content type), status and every Set-Cookie', async () => {
+  it('bridges method, URL, headers, client address, raw body (any content type) and status', async () => {
     for (const [contentType, body] of [
       ['application/x-www-form-urlencoded', 'grant_type=client_credentials&scope=read'],
       ['application/json', '{"token":"abc"}'],
@@ -45,8 +50,13 @@ describe('mountIssuer on Fastify 5', () => {
       })
       expect(res.status).toBe(201)
       expect(res.headers.get('x-issuer')).toBe('echo')
-      expect(res.headers.getSetCookie()).toEqual(['a=1', 'b=2'])
-      expect(await res.json()).toEqual({ method: 'POST', url: `${url}/oauth/token?x=1`, contentType, body })
+      expect(await res.json()).toEqual({
+        method: 'POST',
+        url: '/oauth/token?x=1',
+        contentType,
+        clientAddress: '127.0.0.1',
+        body,
+      })
     }
   })
 

@@ -1,13 +1,14 @@
 /**
- * Mounts a Keygate issuer (`issuer.handle(Request) → Response`) in Fastify. Builds on
- * `toWebRequest` from `@keygate/core/http`; the Web `Response` is sent by Fastify itself.
+ * Mounts a Keygate issuer (`issuer.respond`) in Fastify. Builds on `toIssuerRequest` from
+ * `@keygate/core/http` — no fetch `Request`/`Response` per request; Fastify sends the answer.
  */
-import { toWebRequest } from '@keygate/core/http'
+import type { IssuerRequest, IssuerResponse } from '@keygate/core'
+import { toIssuerRequest } from '@keygate/core/http'
 import type { FastifyPluginAsync, HTTPMethods } from 'fastify'
 
-/** Anything serving fetch-style requests: `createIssuer()`'s result, a test double. */
+/** Anything serving issuer requests: `createIssuer()`'s result, a test double. */
 export interface IssuerHandler {
-  handle(request: Request): Promise<Response>
+  respond(request: IssuerRequest): Promise<IssuerResponse>
 }
 
 /** Options of `mountIssuer`. */
@@ -23,7 +24,8 @@ const METHODS: HTTPMethods[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTION
 
 /**
  * An encapsulated plugin serving the issuer's routes (token endpoint, JWKS, metadata…) under
- * its prefix: one line. The issuer parses its own bodies, so every content type is read raw.
+ * its prefix: one line. The issuer parses its own bodies, so every content type is read raw;
+ * the client address for rate limiting is `request.ip` (which follows Fastify's `trustProxy`).
  *
  * @example
  * await fastify.register(mountIssuer(issuer))
@@ -39,13 +41,14 @@ export function mountIssuer(issuer: IssuerHandler, options: MountIssuerOptions =
       method: METHODS,
       url: '/*',
       async handler(request, reply) {
-        const origin = `${request.protocol}://${request.host}`
-        const body = request.body instanceof Uint8Array ? request.body : undefined
-        const response = await issuer.handle(toWebRequest(request.raw, { origin, url: request.url, body }))
-        // Unpacked by hand: Fastify's automatic HEAD route cannot take a `Response` payload.
-        reply.code(response.status)
-        for (const [name, value] of response.headers) reply.header(name, value)
-        return reply.send(response.body ?? undefined)
+        const body = request.body instanceof Uint8Array ? request.body : ''
+        const response = await issuer.respond(
+          toIssuerRequest(request.raw, { url: request.url, body, clientAddress: request.ip }),
+        )
+        return reply
+          .code(response.status)
+          .headers(response.headers)
+          .send(response.body ?? undefined)
       },
     })
   }

@@ -14,9 +14,9 @@ export {
 } from './http-error.js'
 export { fromNodeRequest, type NodeHeaders, nodeHeaders } from './node-headers.js'
 export {
+  type IssuerRequestOptions,
   type NodeIncomingRequest,
   type NodeServerResponse,
-  sendWebResponse,
-  toWebRequest,
-  type WebRequestOptions,
+  sendIssuerResponse,
+  toIssuerRequest,
 } from './node-request.js'

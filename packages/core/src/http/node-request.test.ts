@@ -3,8 +3,8 @@ import { InvalidRequestError } from '../errors.js'
 import {
   type NodeIncomingRequest,
   type NodeServerResponse,
-  sendWebResponse,
-  toWebRequest,
+  sendIssuerResponse,
+  toIssuerRequest,
 } from './node-request.js'
 
 function nodeRequest(init: {
@@ -29,81 +29,72 @@ function nodeRequest(init: {
   return request
 }
 
-describe('toWebRequest', () => {
-  it('copies method, URL, repeated headers and the body', async () => {
+describe('toIssuerRequest', () => {
+  it('copies method, URL, repeated headers, the client address and the body', async () => {
     const source = nodeRequest({
       method: 'post',
       url: '/token?x=1',
-      headers: { 'content-type': 'text/plain', accept: ['a', 'b'], ':path': '/token' },
+      headers: { 'content-type': 'text/plain', accept: ['a', 'b'] },
       chunks: ['hel', 'lo'],
     })
-    const request = toWebRequest(source, { origin: 'http://127.0.0.1:8080' })
+    const request = toIssuerRequest(source, { clientAddress: '10.0.0.1' })
     expect(request.method).toBe('POST')
-    expect(request.url).toBe('http://127.0.0.1:8080/token?x=1')
-    expect(request.headers.get('accept')).toBe('a, b')
-    expect(await request.text()).toBe('hello')
+    expect(request.url).toBe('/token?x=1')
+    expect(request.headers.get('Accept')).toBe('a, b')
+    expect(request.headers.get('authorization')).toBeNull()
+    expect(request.clientAddress).toBe('10.0.0.1')
+    expect(new TextDecoder().decode((await request.readBody(100)) as Uint8Array)).toBe('hello')
   })
 
-  it('reads nothing from the Node stream until the body is read', async () => {
-    const source = nodeRequest({ method: 'POST', url: '/', chunks: ['a'] })
-    const request = toWebRequest(source, { origin: 'http://127.0.0.1' })
+  it('reads nothing from the Node stream until the body is read, and takes the URL it is given', async () => {
+    const source = nodeRequest({ method: 'POST', url: '/token', chunks: ['a'] })
+    const request = toIssuerRequest(source, { url: '/oauth/token' })
     await Promise.resolve()
     expect(source.reads()).toBe(0)
-    expect(await request.text()).toBe('a')
+    expect(request.url).toBe('/oauth/token')
+    expect(await request.readBody(10)).toEqual(new TextEncoder().encode('a'))
   })
 
-  it('prefers a body the framework already read, and ignores bodies of GET', async () => {
-    const posted = toWebRequest(nodeRequest({ method: 'POST', chunks: ['stream'] }), {
-      origin: 'http://h',
-      body: 'read',
-    })
-    expect(await posted.text()).toBe('read')
-    const get = toWebRequest(nodeRequest({ method: 'GET', chunks: ['x'] }), { origin: 'http://h' })
-    expect(get.body).toBeNull()
+  it('prefers a body the framework already read', async () => {
+    const source = nodeRequest({ method: 'POST', chunks: ['stream'] })
+    expect(await toIssuerRequest(source, { body: 'read' }).readBody(10)).toBe('read')
+    expect(source.reads()).toBe(0)
   })
 
-  it('rejects a declared length over the limit, and errors a stream that grows past it', async () => {
-    const declared = nodeRequest({ method: 'POST', headers: { 'content-length': '11' } })
-    expect(() => toWebRequest(declared, { origin: 'http://h', maxBodyBytes: 10 })).toThrow(
-      InvalidRequestError,
+  it('refuses a declared length over the limit without reading, and a stream that grows past it', async () => {
+    const declared = nodeRequest({ method: 'POST', headers: { 'content-length': '11' }, chunks: ['x'] })
+    await expect(async () => toIssuerRequest(declared).readBody(10)).rejects.toThrow(InvalidRequestError)
+    expect(declared.reads()).toBe(0)
+    const streamed = nodeRequest({ method: 'POST', chunks: ['123456', '78901', 'never'] })
+    await expect(async () => toIssuerRequest(streamed).readBody(10)).rejects.toThrow(
+      'The request body is too large',
     )
-    const streamed = toWebRequest(nodeRequest({ method: 'POST', chunks: ['123456', '78901'] }), {
-      origin: 'http://h',
-      maxBodyBytes: 10,
-    })
-    await expect(streamed.text()).rejects.toThrow()
+    expect(streamed.reads()).toBe(2)
   })
 })
 
-describe('sendWebResponse', () => {
-  it('writes status, headers with separate Set-Cookie values, and the body', async () => {
-    const written: string[] = []
-    const headers: Record<string, string | string[]> = {}
-    let ended = false
+describe('sendIssuerResponse', () => {
+  it('writes status, headers and the body in one end()', () => {
+    const headers: Record<string, string> = {}
+    const ended: unknown[] = []
     const target: NodeServerResponse = {
       statusCode: 200,
       setHeader: (name, value) => {
         headers[name] = value
       },
-      write: (chunk) => {
-        written.push(new TextDecoder().decode(chunk))
-        return true
+      end: (body) => {
+        ended.push(body)
       },
-      end: () => {
-        ended = true
-      },
-      once: () => undefined,
     }
-    const response = new Response('{"ok":true}', {
+    sendIssuerResponse(target, {
       status: 201,
       headers: { 'content-type': 'application/json' },
+      body: '{"ok":true}',
     })
-    response.headers.append('set-cookie', 'a=1')
-    response.headers.append('set-cookie', 'b=2')
-    await sendWebResponse(target, response)
     expect(target.statusCode).toBe(201)
-    expect(headers).toEqual({ 'set-cookie': ['a=1', 'b=2'], 'content-type': 'application/json' })
-    expect(written.join('')).toBe('{"ok":true}')
-    expect(ended).toBe(true)
+    expect(headers).toEqual({ 'content-type': 'application/json' })
+    expect(ended).toEqual(['{"ok":true}'])
+    sendIssuerResponse(target, { status: 204, headers: {}, body: null })
+    expect(ended).toEqual(['{"ok":true}', undefined])
   })
 })

@@ -1,10 +1,12 @@
 /**
- * The bridge between Node's `http` request/response objects and the Web `Request`/`Response`
- * of `issuer.handle()`, for Node frameworks (Express, Fastify, plain `node:http`). Typed
- * structurally so core needs neither `@types/node` nor a `node:*` import.
+ * The bridge between Node's `http` request/response objects and `issuer.respond()`, for Node
+ * frameworks (Express, Fastify, plain `node:http`): no fetch `Request` or `Response` is built,
+ * the body is read from the Node stream with a limit, and the answer is written in one `end`.
+ * Typed structurally so core needs neither `@types/node` nor a `node:*` import.
  */
 import { InvalidRequestError } from '../errors.js'
-import type { NodeHeaders } from './node-headers.js'
+import type { IssuerRequest, IssuerResponse } from '../issue/exchange.js'
+import { type NodeHeaders, nodeHeaders } from './node-headers.js'
 
 /** The parts of Node's `IncomingMessage` the bridge reads. */
 export interface NodeIncomingRequest extends AsyncIterable<Uint8Array | string> {
@@ -16,123 +18,74 @@ export interface NodeIncomingRequest extends AsyncIterable<Uint8Array | string> 
 /** The parts of Node's `ServerResponse` the bridge writes. */
 export interface NodeServerResponse {
   statusCode: number
-  setHeader(name: string, value: string | string[]): unknown
-  write(chunk: Uint8Array): boolean
-  end(): unknown
-  once(event: 'drain' | 'close', listener: () => void): unknown
-  readonly destroyed?: boolean
+  setHeader(name: string, value: string): unknown
+  end(body?: string): unknown
 }
 
-/** Options of `toWebRequest`. */
-export interface WebRequestOptions {
-  /** `scheme://host` the URL is built on; take it from the framework (it knows about proxies). */
-  origin: string
+/** Options of `toIssuerRequest`. */
+export interface IssuerRequestOptions {
   /** Path and query; default `request.url` (use Express's `originalUrl` under a mount path). */
   url?: string
-  /** A body the framework already read; otherwise the request stream is passed on. */
+  /** A body the framework already read; otherwise the request stream is read when a route needs it. */
   body?: Uint8Array | string
-  /** Largest body accepted from the stream. Default 64 KiB. */
-  maxBodyBytes?: number
+  /** The peer address as the framework sees it (Express `req.ip`, Fastify `request.ip`). */
+  clientAddress?: string
 }
 
-// Issuer requests are small forms and JSON; 64 KiB leaves ample room and caps memory per request.
-const DEFAULT_MAX_BODY_BYTES = 64 * 1024
 const encoder = new TextEncoder()
 
 /**
- * Converts a Node request to a Web `Request`, streaming its body with a size limit. Throws
- * `InvalidRequestError` (400) when `Content-Length` already exceeds the limit; a stream that
- * grows past it errors, which the handler reading it reports.
+ * The `IssuerRequest` of a Node request. Nothing is read from the stream unless a route reads
+ * the body; then a declared `Content-Length` over the issuer's limit is refused before reading
+ * and a stream that grows past it is abandoned — both a 400 `invalid_request`.
  *
- * @example const response = await issuer.handle(toWebRequest(req, { origin: 'https://api.example' }))
- * @see https://fetch.spec.whatwg.org/#request-class
+ * @example
+ * sendIssuerResponse(res, await issuer.respond(toIssuerRequest(req, { clientAddress: req.socket.remoteAddress })))
  */
-export function toWebRequest(request: NodeIncomingRequest, options: WebRequestOptions): Request {
-  const method = (request.method ?? 'GET').toUpperCase()
-  const headers = new Headers()
-  for (const [name, value] of Object.entries(request.headers)) {
-    // HTTP/2 pseudo-headers (":path"…) are not valid Fetch header names.
-    if (value === undefined || name.startsWith(':')) continue
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v)
-    else headers.set(name, value)
+export function toIssuerRequest(
+  request: NodeIncomingRequest,
+  options: IssuerRequestOptions = {},
+): IssuerRequest {
+  return {
+    method: (request.method ?? 'GET').toUpperCase(),
+    url: options.url ?? request.url ?? '/',
+    headers: nodeHeaders(request.headers),
+    clientAddress: options.clientAddress,
+    readBody: (maxBytes) => options.body ?? readNodeBody(request, maxBytes),
   }
-  const url = new URL(options.url ?? request.url ?? '/', options.origin)
-  const init: RequestInit & { duplex?: 'half' } = { method, headers }
-  if (method !== 'GET' && method !== 'HEAD') {
-    // A Node `Buffer` is a `Uint8Array` over an `ArrayBufferLike`, which fetch accepts at run time.
-    if (options.body !== undefined) init.body = options.body as BodyInit
-    else {
-      const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
-      const declared = Number(headers.get('content-length') ?? 0)
-      if (declared > limit) throw new InvalidRequestError('The request body is too large')
-      init.body = limitedStream(request, limit)
-      // Required by the Fetch standard for a streamed request body.
-      init.duplex = 'half'
-    }
-  }
-  return new Request(url, init)
 }
 
-function limitedStream(
-  source: AsyncIterable<Uint8Array | string>,
-  limit: number,
-): ReadableStream<Uint8Array> {
-  // Created on the first read, and a high-water mark of 0: nothing is taken from the Node
-  // stream unless the handler reads the body, so a caller can still pass the request on.
-  let iterator: AsyncIterator<Uint8Array | string> | undefined
-  let total = 0
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        iterator ??= source[Symbol.asyncIterator]()
-        const { value, done } = await iterator.next()
-        if (done) return controller.close()
-        const chunk = typeof value === 'string' ? encoder.encode(value) : value
-        total += chunk.byteLength
-        if (total > limit) {
-          controller.error(new InvalidRequestError('The request body is too large'))
-          await iterator.return?.()
-          return
-        }
-        controller.enqueue(chunk)
-      },
-      async cancel() {
-        await iterator?.return?.()
-      },
-    },
-    { highWaterMark: 0 },
-  )
+async function readNodeBody(request: NodeIncomingRequest, maxBytes: number): Promise<Uint8Array> {
+  const declared = request.headers['content-length']
+  if (typeof declared === 'string' && Number(declared) > maxBytes) throw tooLarge()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  // Leaving the loop early (too large) ends the stream: nothing more is buffered.
+  for await (const chunk of request) {
+    const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk
+    size += bytes.byteLength
+    if (size > maxBytes) throw tooLarge()
+    chunks.push(bytes)
+  }
+  if (chunks.length === 1) return chunks[0]!
+  const body = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    body.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return body
 }
+
+const tooLarge = () => new InvalidRequestError('The request body is too large')
 
 /**
- * Writes a Web `Response` to a Node response: status, headers (each `Set-Cookie` kept
- * separate) and the body, streamed with back-pressure.
+ * Writes an `issuer.respond()` answer to a Node response: status, headers and body, in one `end`.
  *
- * @example await sendWebResponse(res, await issuer.handle(toWebRequest(req, { origin })))
+ * @example sendIssuerResponse(res, await issuer.respond(toIssuerRequest(req)))
  */
-export async function sendWebResponse(target: NodeServerResponse, response: Response): Promise<void> {
+export function sendIssuerResponse(target: NodeServerResponse, response: IssuerResponse): void {
   target.statusCode = response.status
-  const cookies = response.headers.getSetCookie()
-  if (cookies.length > 0) target.setHeader('set-cookie', cookies)
-  response.headers.forEach((value, name) => {
-    if (name !== 'set-cookie') target.setHeader(name, value)
-  })
-  if (!response.body) {
-    target.end()
-    return
-  }
-  const reader = response.body.getReader()
-  // A client that goes away must not leave the handler's stream pending.
-  target.once('close', () => void reader.cancel().catch(() => undefined))
-  for (;;) {
-    const { value, done } = await reader.read()
-    if (done || target.destroyed) break
-    if (!target.write(value)) {
-      await new Promise<void>((resolve) => {
-        target.once('drain', resolve)
-        target.once('close', resolve)
-      })
-    }
-  }
-  target.end()
+  for (const name in response.headers) target.setHeader(name, response.headers[name]!)
+  target.end(response.body ?? undefined)
 }

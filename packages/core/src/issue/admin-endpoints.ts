@@ -1,9 +1,10 @@
 import { NotFoundError } from '../errors.js'
 import type { Duration } from '../types.js'
 import type { IssuerContext } from './context.js'
+import type { IssuerRequest, IssuerResponse } from './exchange.js'
 import { authenticateAdmin } from './guards.js'
 import { readJSONObject } from './request-body.js'
-import { errorResponse, jsonNoStore } from './responses.js'
+import { emptyNoStore, errorResponse, jsonNoStore } from './responses.js'
 
 /** API key ids are 16 base62 characters; anything else cannot exist. */
 const KEY_ID = /^[0-9A-Za-z]{16}$/
@@ -16,10 +17,10 @@ const KEY_ID = /^[0-9A-Za-z]{16}$/
  */
 export async function adminEndpoint(
   ctx: IssuerContext,
-  request: Request,
+  request: IssuerRequest,
   action: 'create' | 'list' | 'get' | 'revoke',
   id: string | undefined,
-): Promise<Response> {
+): Promise<IssuerResponse> {
   try {
     await authenticateAdmin(ctx, request, 'admin')
     if (action === 'create') {
@@ -43,7 +44,7 @@ export async function adminEndpoint(
     if (!record) throw new NotFoundError('No such API key')
     if (action === 'get') return jsonNoStore(200, record)
     await ctx.apiKeys.revoke(record.id)
-    return new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } })
+    return emptyNoStore(204)
   } catch (error) {
     return errorResponse(error, { bearer: true })
   }

@@ -1,4 +1,5 @@
 import { InvalidRequestError } from '../errors.js'
+import type { IssuerRequestHead } from './exchange.js'
 
 /** Client credentials as sent (RFC 6749 §2.3.1): the API key is the client secret. */
 export interface ClientCredentials {
@@ -30,7 +31,7 @@ function formDecode(value: string): string {
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
  */
 export function clientCredentials(
-  request: Request,
+  request: IssuerRequestHead,
   form: Map<string, string>,
 ): ClientCredentials | undefined {
   const header = request.headers.get('authorization')

@@ -1,5 +1,6 @@
 import type { JWTClaims, JWTHeader } from '../types.js'
 import type { APIKeyService } from './api-keys.js'
+import type { IssuerRequestHead } from './exchange.js'
 import type { KeyRing } from './key-ring.js'
 import type { RateLimiter } from './rate-limiter.js'
 import type { RefreshTokenService } from './refresh-tokens.js'
@@ -19,7 +20,7 @@ export interface IssuerContext {
   apiKeys: APIKeyService
   refreshTokens: RefreshTokenService
   limiter: RateLimiter | undefined
-  clientAddress: (request: Request) => string | undefined
+  clientAddress: (request: IssuerRequestHead) => string | undefined
   /** SHA-256 of the admin token; `undefined` disables admin routes. */
   adminTokenHash: string | undefined
   maxBodyBytes: number

@@ -4,6 +4,7 @@ import { createAuth } from '../verify/create-auth.js'
 import { createAPIKeyService } from './api-keys.js'
 import type { IssuerContext } from './context.js'
 import { sha256 } from './encoding.js'
+import { fromWebRequest, type IssuerRequest, type IssuerResponse, toWebResponse } from './exchange.js'
 import { createGrants } from './grants.js'
 import { createHandler } from './handler.js'
 import { resolveIssuerOptions, SIGNING_ALGORITHMS } from './issuer-options.js'
@@ -100,6 +101,11 @@ export function createIssuer(options: IssuerOptions): Issuer {
     },
   }
   const route = createHandler(ctx)
+  async function respond(request: IssuerRequest): Promise<IssuerResponse> {
+    // The admin token's hash is computed once, asynchronously; the first request waits for it.
+    if (adminTokenHash === undefined && adminReady) await adminReady
+    return route(request)
+  }
 
   return {
     issuer,
@@ -133,10 +139,9 @@ export function createIssuer(options: IssuerOptions): Issuer {
       return { keys: await keyRing.published() }
     },
     keySource: () => source,
+    respond,
     async handle(request) {
-      // The admin token's hash is computed once, asynchronously; the first request waits for it.
-      if (adminTokenHash === undefined && adminReady) await adminReady
-      return route(request)
+      return toWebResponse(await respond(fromWebRequest(request)))
     },
   }
 }

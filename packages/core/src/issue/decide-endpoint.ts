@@ -1,4 +1,6 @@
 import type { IssuerContext } from './context.js'
+import type { IssuerRequestHead, IssuerResponse } from './exchange.js'
+import { emptyNoStore } from './responses.js'
 
 /** Header names the decision endpoint passes upstream on 200. */
 export const SUBJECT_HEADER = 'x-auth-subject'
@@ -12,15 +14,12 @@ const BEARER = /^bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i
  * and answers only 200 (with `X-Auth-Subject` / `X-Auth-Permissions`), 401 or 403 — those
  * proxies treat any other status as an error. `?permissions=a,b` lists required permissions.
  */
-export async function decideEndpoint(ctx: IssuerContext, request: Request): Promise<Response> {
+export async function decideEndpoint(
+  ctx: IssuerContext,
+  request: IssuerRequestHead,
+): Promise<IssuerResponse> {
   const deny = (status: 401 | 403) =>
-    new Response(null, {
-      status,
-      headers: {
-        'cache-control': 'no-store',
-        ...(status === 401 ? { 'www-authenticate': 'Bearer realm="keygate"' } : {}),
-      },
-    })
+    emptyNoStore(status, status === 401 ? { 'www-authenticate': 'Bearer realm="keygate"' } : undefined)
   try {
     const match = BEARER.exec(request.headers.get('authorization') ?? '')
     if (!match) return deny(401)
@@ -39,13 +38,9 @@ export async function decideEndpoint(ctx: IssuerContext, request: Request): Prom
             .map((p) => p.trim())
             .filter((p) => p !== '')
     if (!required.every((p) => granted.includes(p))) return deny(403)
-    return new Response(null, {
-      status: 200,
-      headers: {
-        'cache-control': 'no-store',
-        [SUBJECT_HEADER]: headerSafe(String(payload.sub ?? '')),
-        [PERMISSIONS_HEADER]: granted.join(' '),
-      },
+    return emptyNoStore(200, {
+      [SUBJECT_HEADER]: headerSafe(String(payload.sub ?? '')),
+      [PERMISSIONS_HEADER]: granted.join(' '),
     })
   } catch {
     // Invalid token, unknown key, or the store failing: fail closed with the only "no" the

@@ -3,6 +3,7 @@ import { CredentialRejected } from './api-keys.js'
 import type { ClientCredentials } from './client-auth.js'
 import type { IssuerContext } from './context.js'
 import { constantTimeEqual, sha256 } from './encoding.js'
+import type { IssuerRequestHead } from './exchange.js'
 import type { APIKeyRecord } from './store.js'
 
 /**
@@ -50,7 +51,7 @@ async function recordFailure(
  */
 export async function authenticateClient(
   ctx: IssuerContext,
-  request: Request,
+  request: IssuerRequestHead,
   credentials: ClientCredentials,
   route: string,
 ): Promise<APIKeyRecord> {
@@ -71,7 +72,11 @@ export async function authenticateClient(
 }
 
 /** Authenticates `Authorization: Bearer <adminToken>`; the token is compared by hash, in constant time. */
-export async function authenticateAdmin(ctx: IssuerContext, request: Request, route: string): Promise<void> {
+export async function authenticateAdmin(
+  ctx: IssuerContext,
+  request: IssuerRequestHead,
+  route: string,
+): Promise<void> {
   const header = request.headers.get('authorization')
   const match = header === null ? null : /^bearer\s+(\S+)\s*$/i.exec(header.trim())
   if (!match) throw new TokenMissingError('The admin credential is missing')

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import { InvalidRequestError } from '../errors.js'
 import { createTestIssuer } from '../testing/test-issuer.js'
 import { formatCredential } from './credential-format.js'
+import type { IssuerRequest, IssuerResponse } from './exchange.js'
 import { ADMIN_TOKEN, AUDIENCE, basic, ISSUER, setup } from './test-fixtures.js'
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
@@ -622,5 +624,111 @@ describe('never a 500 for a client mistake', () => {
         }
       }
     }
+  })
+})
+
+describe('issuer.respond: the same routes for plain requests, as Node servers send them', () => {
+  type Body = string | Uint8Array
+  const plain = (
+    url: string,
+    init: { method?: string; headers?: Record<string, string>; body?: () => Body | Promise<Body> } = {},
+  ): IssuerRequest => {
+    const headers = new Headers(init.headers)
+    return {
+      method: init.method ?? 'GET',
+      url,
+      headers,
+      readBody: () => (init.body ? init.body() : ''),
+    }
+  }
+  const json = (response: IssuerResponse) => JSON.parse(response.body ?? 'null')
+
+  it('answers POST /token from a path URL and a string or byte body, like handle does', async () => {
+    const { f, id, key } = await withKey()
+    const headers = { ...FORM, authorization: basic(id, key) }
+    for (const body of [
+      'grant_type=client_credentials',
+      new TextEncoder().encode('grant_type=client_credentials'),
+    ]) {
+      const response = await f.issuer.respond(plain('/token', { method: 'POST', headers, body: () => body }))
+      expect(response.status).toBe(200)
+      expect(response.headers).toMatchObject({
+        'content-type': 'application/json',
+        'cache-control': 'no-store',
+        pragma: 'no-cache',
+      })
+      expect(json(response)).toMatchObject({ token_type: 'Bearer', scope: 'read write' })
+    }
+    const viaHandle = await f.request('/token', { method: 'POST', headers, body: 'grant_type=password' })
+    const viaRespond = await f.issuer.respond(
+      plain('https://auth.example/token?x=1', { method: 'POST', headers, body: () => 'grant_type=password' }),
+    )
+    expect(viaRespond.status).toBe(viaHandle.status)
+    expect(json(viaRespond)).toEqual(await viaHandle.json())
+  })
+
+  it('reads no body for routes without one, and answers HEAD without a body', async () => {
+    const f = setup()
+    let reads = 0
+    const jwks = await f.issuer.respond(
+      plain('/.well-known/jwks.json', {
+        body: () => {
+          reads += 1
+          return ''
+        },
+      }),
+    )
+    expect(jwks.status).toBe(200)
+    expect(json(jwks).keys.length).toBeGreaterThan(0)
+    expect(reads).toBe(0)
+    const head = await f.issuer.respond(plain('/.well-known/openid-configuration', { method: 'HEAD' }))
+    expect(head).toMatchObject({ status: 200, body: null })
+  })
+
+  it('refuses bodies over maxBodyBytes counted in UTF-8 bytes, bad UTF-8 and failing readers with 400', async () => {
+    const f = setup({ maxBodyBytes: 64 })
+    const post = (body: () => Body | Promise<Body>) =>
+      f.issuer.respond(plain('/token', { method: 'POST', headers: FORM, body }))
+    const cases: [string, () => Body | Promise<Body>, string][] = [
+      // 30 characters, 60 bytes of padding: over 64 bytes only when counted as UTF-8.
+      ['multi-byte text', () => `grant_type=x&p=${'é'.repeat(30)}`, 'The request body is too large'],
+      ['bytes', () => new Uint8Array(65).fill(0x61), 'The request body is too large'],
+      ['bad UTF-8', () => new Uint8Array([0x61, 0x3d, 0xff]), 'The request body is not valid UTF-8'],
+      [
+        'a reader error',
+        async () => {
+          throw new Error('socket hang up')
+        },
+        'The request body could not be read',
+      ],
+      [
+        "the reader's own refusal",
+        () => {
+          throw new InvalidRequestError('The request body is too large')
+        },
+        'The request body is too large',
+      ],
+    ]
+    for (const [name, body, description] of cases) {
+      const response = await post(body)
+      expect(response.status, name).toBe(400)
+      expect(json(response), name).toMatchObject({ error: 'invalid_request', error_description: description })
+    }
+  })
+
+  it("rate-limits per the server's client address unless clientAddress or trustProxy decide", async () => {
+    const { f, key } = await withKey({ rateLimit: { maxFailures: 2 } })
+    const attempt = (secret: string, clientAddress: string) =>
+      f.issuer.respond({
+        ...plain('/token', {
+          method: 'POST',
+          headers: FORM,
+          body: () => `grant_type=client_credentials&client_secret=${secret}`,
+        }),
+        clientAddress,
+      })
+    for (let i = 0; i < 2; i++) await attempt('garbage', '10.0.0.1')
+    expect((await attempt(key, '10.0.0.1')).status).toBe(429)
+    expect((await attempt(key, '10.0.0.2')).status).toBe(200)
   })
 })

@@ -2,11 +2,16 @@ import { MethodNotAllowedError, NotFoundError } from '../errors.js'
 import { adminEndpoint } from './admin-endpoints.js'
 import type { IssuerContext } from './context.js'
 import { decideEndpoint } from './decide-endpoint.js'
+import type { IssuerRequest, IssuerResponse } from './exchange.js'
 import { jwksEndpoint, metadataEndpoint } from './metadata-endpoints.js'
 import { introspectEndpoint, revokeEndpoint, tokenEndpoint } from './oauth-endpoints.js'
 import { errorResponse } from './responses.js'
 
-type Route = (ctx: IssuerContext, request: Request, param: string | undefined) => Promise<Response> | Response
+type Route = (
+  ctx: IssuerContext,
+  request: IssuerRequest,
+  param: string | undefined,
+) => Promise<IssuerResponse> | IssuerResponse
 
 const ADMIN_KEYS = '/admin/api-keys'
 
@@ -28,9 +33,9 @@ const ROUTES: Record<string, Record<string, Route>> = {
   },
 }
 
-/** The path of an absolute URL without parsing the whole URL (a `Request`'s url is always absolute). */
+/** The path of an absolute URL, or of a path with a query, without parsing the whole URL. */
 function pathOf(url: string): string {
-  const start = url.indexOf('/', url.indexOf('//') + 2)
+  const start = url.startsWith('/') ? 0 : url.indexOf('/', url.indexOf('//') + 2)
   if (start < 0) return '/'
   let end = url.length
   const query = url.indexOf('?', start)
@@ -45,8 +50,8 @@ function pathOf(url: string): string {
  * unknown paths and 405 (with `Allow`) for wrong methods, and turns anything unexpected into a
  * bare 500 — the route handlers already turn every client mistake into a 4xx.
  */
-export function createHandler(ctx: IssuerContext): (request: Request) => Promise<Response> {
-  return async function handle(request: Request): Promise<Response> {
+export function createHandler(ctx: IssuerContext): (request: IssuerRequest) => Promise<IssuerResponse> {
+  return async function respond(request: IssuerRequest): Promise<IssuerResponse> {
     try {
       let path = pathOf(request.url)
       if (ctx.basePath !== '') {

@@ -4,6 +4,13 @@ export {
   PERMISSIONS_HEADER as DECIDE_PERMISSIONS_HEADER,
   SUBJECT_HEADER as DECIDE_SUBJECT_HEADER,
 } from './decide-endpoint.js'
+export {
+  fromWebRequest,
+  type IssuerRequest,
+  type IssuerRequestHead,
+  type IssuerResponse,
+  toWebResponse,
+} from './exchange.js'
 export { createMemoryIssuerStore, type MemoryIssuerStore } from './memory-store.js'
 export { createMemoryRateLimiter, type MemoryRateLimiterOptions, type RateLimiter } from './rate-limiter.js'
 export type {

@@ -1,6 +1,7 @@
 import { toMs } from '../duration.js'
 import { ConfigurationError } from '../errors.js'
 import type { Clock } from '../types.js'
+import type { IssuerRequestHead } from './exchange.js'
 import { RING_REFRESH_MS, type SigningPolicy } from './key-ring.js'
 import { createMemoryRateLimiter, type RateLimiter } from './rate-limiter.js'
 import { DEFAULT_MAX_BODY_BYTES } from './request-body.js'
@@ -47,7 +48,7 @@ export interface ResolvedIssuerOptions {
   adminToken: string | undefined
   basePath: string
   publicUrl: string
-  clientAddress: (request: Request) => string | undefined
+  clientAddress: (request: IssuerRequestHead) => string | undefined
   jwksMaxAgeMs: number
   maxBodyBytes: number
 }
@@ -151,8 +152,9 @@ export function resolveIssuerOptions(options: IssuerOptions): ResolvedIssuerOpti
     options.clientAddress ??
     (options.trustProxy
       ? // The last entry is the one our own proxy added; earlier ones are whatever the client sent.
-        (request: Request) => request.headers.get('x-forwarded-for')?.split(',').pop()?.trim() || undefined
-      : () => undefined)
+        (request: IssuerRequestHead) =>
+          request.headers.get('x-forwarded-for')?.split(',').pop()?.trim() || undefined
+      : (request: IssuerRequestHead) => request.clientAddress)
 
   return {
     issuer: options.issuer,

@@ -1,4 +1,5 @@
 import type { IssuerContext } from './context.js'
+import type { IssuerRequestHead, IssuerResponse } from './exchange.js'
 
 /**
  * `GET /.well-known/jwks.json` (RFC 7517 §5) with `Cache-Control: max-age` shorter than
@@ -7,7 +8,7 @@ import type { IssuerContext } from './context.js'
  *
  * @see https://www.rfc-editor.org/rfc/rfc7517#section-5
  */
-export async function jwksEndpoint(ctx: IssuerContext, request: Request): Promise<Response> {
+export async function jwksEndpoint(ctx: IssuerContext, request: IssuerRequestHead): Promise<IssuerResponse> {
   const keys = await ctx.keyRing.published()
   const body = JSON.stringify({ keys })
   const etag = `"${keys.map((k) => k.kid).join('.')}"`
@@ -16,8 +17,8 @@ export async function jwksEndpoint(ctx: IssuerContext, request: Request): Promis
     'cache-control': `public, max-age=${ctx.jwksMaxAgeSeconds}`,
     etag,
   }
-  if (request.headers.get('if-none-match') === etag) return new Response(null, { status: 304, headers })
-  return new Response(request.method === 'HEAD' ? null : body, { status: 200, headers })
+  if (request.headers.get('if-none-match') === etag) return { status: 304, headers, body: null }
+  return { status: 200, headers, body: request.method === 'HEAD' ? null : body }
 }
 
 /**
@@ -27,7 +28,7 @@ export async function jwksEndpoint(ctx: IssuerContext, request: Request): Promis
  *
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
  */
-export function metadataEndpoint(ctx: IssuerContext, request: Request): Response {
+export function metadataEndpoint(ctx: IssuerContext, request: IssuerRequestHead): IssuerResponse {
   const base = ctx.publicUrl
   const clientAuth = ['client_secret_basic', 'client_secret_post']
   const body = {
@@ -43,11 +44,12 @@ export function metadataEndpoint(ctx: IssuerContext, request: Request): Response
     introspection_endpoint_auth_methods_supported: [...clientAuth, 'bearer'],
     access_token_signing_alg_values_supported: ['EdDSA', 'ES256', 'RS256'],
   }
-  return new Response(request.method === 'HEAD' ? null : JSON.stringify(body), {
+  return {
     status: 200,
     headers: {
       'content-type': 'application/json',
       'cache-control': `public, max-age=${ctx.jwksMaxAgeSeconds}`,
     },
-  })
+    body: request.method === 'HEAD' ? null : JSON.stringify(body),
+  }
 }

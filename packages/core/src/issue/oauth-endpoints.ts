@@ -7,9 +7,10 @@ import {
 import { type ClientCredentials, clientCredentials } from './client-auth.js'
 import type { IssuerContext } from './context.js'
 import { REFRESH_TOKEN_PREFIX } from './credential-format.js'
+import type { IssuerRequest, IssuerResponse } from './exchange.js'
 import { authenticateAdmin, authenticateClient } from './guards.js'
 import { readForm } from './request-body.js'
-import { errorResponse, jsonNoStore } from './responses.js'
+import { emptyNoStore, errorResponse, jsonNoStore } from './responses.js'
 import type { RefreshTokenRecord } from './store.js'
 import type { TokenSet } from './types.js'
 import { parseScope } from './validation.js'
@@ -20,7 +21,7 @@ import { parseScope } from './validation.js'
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5
  */
-export async function tokenEndpoint(ctx: IssuerContext, request: Request): Promise<Response> {
+export async function tokenEndpoint(ctx: IssuerContext, request: IssuerRequest): Promise<IssuerResponse> {
   let credentials: ClientCredentials | undefined
   try {
     const form = await readForm(request, ctx.maxBodyBytes)
@@ -64,7 +65,7 @@ export async function tokenEndpoint(ctx: IssuerContext, request: Request): Promi
  *
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
  */
-export async function revokeEndpoint(ctx: IssuerContext, request: Request): Promise<Response> {
+export async function revokeEndpoint(ctx: IssuerContext, request: IssuerRequest): Promise<IssuerResponse> {
   let credentials: ClientCredentials | undefined
   try {
     const form = await readForm(request, ctx.maxBodyBytes)
@@ -76,19 +77,18 @@ export async function revokeEndpoint(ctx: IssuerContext, request: Request): Prom
     try {
       record = await ctx.refreshTokens.verify(token)
     } catch (error) {
-      if (error instanceof InvalidGrantError)
-        return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } })
+      if (error instanceof InvalidGrantError) return emptyNoStore(200)
       throw error
     }
     if (record.apiKeyId !== null) {
       if (!client) throw new InvalidClientError('Client authentication is required to revoke this token')
       if (client.id !== record.apiKeyId) {
         // Not this client's token: nothing happens, and the answer does not say so (RFC 7009 §2.2).
-        return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } })
+        return emptyNoStore(200)
       }
     }
     await ctx.refreshTokens.revoke(record)
-    return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } })
+    return emptyNoStore(200)
   } catch (error) {
     return errorResponse(error, { basic: credentials?.method === 'basic' })
   }
@@ -100,7 +100,10 @@ export async function revokeEndpoint(ctx: IssuerContext, request: Request): Prom
  *
  * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
  */
-export async function introspectEndpoint(ctx: IssuerContext, request: Request): Promise<Response> {
+export async function introspectEndpoint(
+  ctx: IssuerContext,
+  request: IssuerRequest,
+): Promise<IssuerResponse> {
   let credentials: ClientCredentials | undefined
   let bearer = false
   try {

@@ -1,5 +1,6 @@
-import { InvalidRequestError } from '../errors.js'
-import { BodyReadError, type BodyReadFailure, readBodyText } from '../read-body.js'
+import { AuthError, InvalidRequestError } from '../errors.js'
+import { BodyReadError, type BodyReadFailure, decodeUTF8 } from '../read-body.js'
+import type { IssuerRequest, IssuerRequestHead } from './exchange.js'
 
 /**
  * Strict request-body reading for the issuer's routes: the media type is checked before the
@@ -10,9 +11,10 @@ import { BodyReadError, type BodyReadFailure, readBodyText } from '../read-body.
 /** Request bodies above this are refused: OAuth requests are a few hundred bytes. */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024
 
+const ENCODER = new TextEncoder()
 const FORM = 'application/x-www-form-urlencoded'
 const JSON_TYPE = 'application/json'
-function mediaType(request: Request): string {
+function mediaType(request: IssuerRequestHead): string {
   const value = request.headers.get('content-type')
   if (value === null) return ''
   // What every client sends, answered without splitting and lower-casing a copy.
@@ -20,13 +22,27 @@ function mediaType(request: Request): string {
   return value.split(';', 1)[0]!.trim().toLowerCase()
 }
 
-/** Reads the body as UTF-8 text, refusing more than `maxBytes`: every failure is a 400. */
-export async function readText(request: Request, maxBytes: number): Promise<string> {
+/**
+ * Reads the body as UTF-8 text, refusing more than `maxBytes`: every failure is a 400. The
+ * request's reader may stop early with its own `AuthError`; whatever it returns is checked again.
+ */
+export async function readText(request: IssuerRequest, maxBytes: number): Promise<string> {
   try {
-    return await readBodyText(request, maxBytes)
+    const body = await request.readBody(maxBytes)
+    if (typeof body !== 'string') {
+      if (body.byteLength > maxBytes) throw new BodyReadError('too_large')
+      return decodeUTF8(body)
+    }
+    // A UTF-8 character is at most 3 bytes per UTF-16 code unit: short texts need no encoding.
+    if (body.length * 3 > maxBytes && ENCODER.encode(body).byteLength > maxBytes) {
+      throw new BodyReadError('too_large')
+    }
+    return body
   } catch (error) {
-    if (!(error instanceof BodyReadError)) throw error
-    throw new InvalidRequestError(BODY_FAILURE[error.reason], { cause: error.cause })
+    if (error instanceof BodyReadError)
+      throw new InvalidRequestError(BODY_FAILURE[error.reason], { cause: error.cause })
+    if (AuthError.is(error)) throw error
+    throw new InvalidRequestError(BODY_FAILURE.read, { cause: error })
   }
 }
 
@@ -41,7 +57,7 @@ const BODY_FAILURE: Record<BodyReadFailure, string> = {
  * refused (RFC 6749 §3.2: parameters MUST NOT be included more than once), and so is any
  * parameter without a value-bearing name.
  */
-export async function readForm(request: Request, maxBytes: number): Promise<Map<string, string>> {
+export async function readForm(request: IssuerRequest, maxBytes: number): Promise<Map<string, string>> {
   if (mediaType(request) !== FORM) {
     throw new InvalidRequestError(`The request body must be ${FORM}`)
   }
@@ -57,7 +73,10 @@ export async function readForm(request: Request, maxBytes: number): Promise<Map<
 }
 
 /** Reads an `application/json` body that must be a JSON object. */
-export async function readJSONObject(request: Request, maxBytes: number): Promise<Record<string, unknown>> {
+export async function readJSONObject(
+  request: IssuerRequest,
+  maxBytes: number,
+): Promise<Record<string, unknown>> {
   if (mediaType(request) !== JSON_TYPE) throw new InvalidRequestError(`The request body must be ${JSON_TYPE}`)
   const text = await readText(request, maxBytes)
   let value: unknown

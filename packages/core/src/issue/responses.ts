@@ -1,18 +1,20 @@
 import { InvalidClientError } from '../errors.js'
 import { httpError } from '../http/http-error.js'
+import type { IssuerResponse } from './exchange.js'
 
 /** RFC 6749 §5.1: token responses MUST carry `Cache-Control: no-store` and `Pragma: no-cache`. */
 const NO_STORE: Record<string, string> = { 'cache-control': 'no-store', pragma: 'no-cache' }
 
-/** The headers of a JSON answer without extras; `Response` copies them, so one object serves all. */
 const JSON_NO_STORE: Record<string, string> = { 'content-type': 'application/json', ...NO_STORE }
 
 /** A JSON response that no cache may keep. */
-export function jsonNoStore(status: number, body: unknown, headers?: Record<string, string>): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: headers === undefined ? JSON_NO_STORE : { ...JSON_NO_STORE, ...headers },
-  })
+export function jsonNoStore(status: number, body: unknown, headers?: Record<string, string>): IssuerResponse {
+  return { status, headers: { ...JSON_NO_STORE, ...headers }, body: JSON.stringify(body) }
+}
+
+/** An empty response that no cache may keep. */
+export function emptyNoStore(status: number, headers?: Record<string, string>): IssuerResponse {
+  return { status, headers: { 'cache-control': 'no-store', ...headers }, body: null }
 }
 
 /** How a route wants its error rendered. */
@@ -27,7 +29,7 @@ export interface ErrorStyle {
  * An OAuth error response (RFC 6749 §5.2): JSON `{ error, error_description, code }`, no-store.
  * Anything that is not a Keygate error becomes a bare 500 that reveals nothing.
  */
-export function errorResponse(error: unknown, style: ErrorStyle = {}): Response {
+export function errorResponse(error: unknown, style: ErrorStyle = {}): IssuerResponse {
   const { status, headers, body } = httpError(error, { challenge: false })
   if (status === 401 && style.bearer) {
     headers['www-authenticate'] =

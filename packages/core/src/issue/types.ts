@@ -1,5 +1,6 @@
 import type { JWKSSource } from '../jwks/types.js'
 import type { Clock, Duration, JWKS } from '../types.js'
+import type { IssuerRequest, IssuerRequestHead, IssuerResponse } from './exchange.js'
 import type { RateLimiter } from './rate-limiter.js'
 import type { IssuerStore, SigningAlgorithm } from './store.js'
 
@@ -78,8 +79,11 @@ export interface IssuerOptions {
   publicUrl?: string
   /** Take the client address from `X-Forwarded-For` (only behind a proxy you control). Default false. */
   trustProxy?: boolean
-  /** Custom client address for rate limiting; overrides `trustProxy`. */
-  clientAddress?: (request: Request) => string | undefined
+  /**
+   * Custom client address for rate limiting; overrides `trustProxy`. Without either, the address
+   * the server adapter reports (`IssuerRequest.clientAddress`, e.g. Express's `req.ip`) is used.
+   */
+  clientAddress?: (request: IssuerRequestHead) => string | undefined
   /** `max-age` of the JWKS response; must be shorter than `publishAhead`. Default min(1 h, publishAhead / 2). */
   jwksMaxAge?: Duration
   /** Largest accepted request body. Default 16 KiB. */
@@ -246,4 +250,10 @@ export interface Issuer {
   keySource(): JWKSSource
   /** Serves every route (see the README's routes table). Never throws; never 500 for a client's mistake. */
   handle(request: Request): Promise<Response>
+  /**
+   * `handle` for servers with their own request objects (Node's `http`, Express, Fastify): the
+   * same routes and answers, taking and returning plain data, with no fetch `Request` or
+   * `Response` built. `@keygate/core/http` has `toIssuerRequest` / `sendIssuerResponse` for Node.
+   */
+  respond(request: IssuerRequest): Promise<IssuerResponse>
 }
