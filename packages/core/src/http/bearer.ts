@@ -13,6 +13,9 @@ export interface BearerOptions {
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
 const BEARER = /^bearer(?:\s+(.*))?$/is
+// What nearly every client sends: `Bearer`, one space, one b64token. Checked in one pass; when it
+// matches, the general rules below would return the same token, so they are skipped.
+const CANONICAL = /^Bearer [A-Za-z0-9\-._~+/]+=*$/
 
 /**
  * Finds the bearer token of a request (RFC 6750 §2): `Authorization: Bearer <token>` with a
@@ -26,7 +29,16 @@ const BEARER = /^bearer(?:\s+(.*))?$/is
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-2
  */
 export function extractBearerToken(request: RequestLike, options: BearerOptions = {}): string | undefined {
-  const fromHeader = fromAuthorization(request.headers.get('authorization'))
+  return bearerTokenOf(request.headers.get('authorization'), request, options)
+}
+
+/** `extractBearerToken` with the `Authorization` value already read (internal to core). */
+export function bearerTokenOf(
+  authorization: string | null,
+  request: RequestLike,
+  options: BearerOptions,
+): string | undefined {
+  const fromHeader = fromAuthorization(authorization)
   const fromQuery = options.allowQuery ? fromUrl(request.url) : undefined
   if (fromHeader !== undefined && fromQuery !== undefined) {
     // RFC 6750 §2: clients MUST NOT use more than one method to transmit the token.
@@ -37,6 +49,7 @@ export function extractBearerToken(request: RequestLike, options: BearerOptions 
 
 function fromAuthorization(value: string | null): string | undefined {
   if (value === null) return undefined
+  if (CANONICAL.test(value)) return value.slice(7)
   const trimmed = value.trim()
   if (trimmed === '') return undefined
   // Two Authorization headers arrive joined by ", " (RFC 9110 §5.3); a comma never occurs in

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { InvalidRequestError } from '../errors.js'
 import {
@@ -70,6 +71,44 @@ describe('toIssuerRequest', () => {
       'The request body is too large',
     )
     expect(streamed.reads()).toBe(2)
+  })
+})
+
+describe('toIssuerRequest over a Node stream (read by its events)', () => {
+  const stream = (chunks: (string | Error)[]) =>
+    Object.assign(
+      new Readable({
+        read() {
+          const next = chunks.shift()
+          if (next instanceof Error) this.destroy(next)
+          else this.push(next === undefined ? null : Buffer.from(next))
+        },
+      }),
+      { method: 'POST', url: '/token', headers: {} },
+    )
+
+  it('reads every chunk, and leaves no listener behind', async () => {
+    const source = stream(['grant_type=', 'client_credentials'])
+    const body = await toIssuerRequest(source).readBody(100)
+    expect(new TextDecoder().decode(body as Uint8Array)).toBe('grant_type=client_credentials')
+    expect(source.listenerCount('data') + source.listenerCount('end')).toBe(0)
+  })
+
+  it('stops at the limit and lets the rest drain (no error, so the socket can answer), and reports a failing stream', async () => {
+    const big = stream(['123456', '78901', 'more'])
+    await expect(async () => toIssuerRequest(big).readBody(10)).rejects.toThrow(InvalidRequestError)
+    expect(big.listenerCount('data')).toBe(0)
+    if (!big.readableEnded) await new Promise((resolve) => big.once('end', resolve))
+    expect(big.errored).toBeNull()
+    const broken = stream(['abc', new Error('socket hang up')])
+    await expect(async () => toIssuerRequest(broken).readBody(10)).rejects.toThrow('socket hang up')
+  })
+
+  it('answers an already-ended stream with an empty body', async () => {
+    const ended = stream([])
+    ended.resume()
+    await new Promise((resolve) => ended.once('end', resolve))
+    expect(await toIssuerRequest(ended).readBody(10)).toEqual(new Uint8Array(0))
   })
 })
 

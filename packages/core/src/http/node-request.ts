@@ -8,11 +8,17 @@ import { InvalidRequestError } from '../errors.js'
 import type { IssuerRequest, IssuerResponse } from '../issue/exchange.js'
 import { type NodeHeaders, nodeHeaders } from './node-headers.js'
 
-/** The parts of Node's `IncomingMessage` the bridge reads. */
+/**
+ * The parts of Node's `IncomingMessage` the bridge reads. A Node stream (with `on`) is read by
+ * its events, which costs Node less than async iteration; anything else is iterated.
+ */
 export interface NodeIncomingRequest extends AsyncIterable<Uint8Array | string> {
   method?: string
   url?: string
   headers: NodeHeaders
+  readonly readableEnded?: boolean
+  on?(event: string, listener: (...args: never[]) => void): unknown
+  removeListener?(event: string, listener: (...args: never[]) => void): unknown
 }
 
 /** The parts of Node's `ServerResponse` the bridge writes. */
@@ -60,13 +66,53 @@ async function readNodeBody(request: NodeIncomingRequest, maxBytes: number): Pro
   if (typeof declared === 'string' && Number(declared) > maxBytes) throw tooLarge()
   const chunks: Uint8Array[] = []
   let size = 0
-  // Leaving the loop early (too large) ends the stream: nothing more is buffered.
-  for await (const chunk of request) {
+  const add = (chunk: Uint8Array | string) => {
     const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk
     size += bytes.byteLength
     if (size > maxBytes) throw tooLarge()
     chunks.push(bytes)
   }
+  if (request.on && request.removeListener) await readEvents(request as NodeStream, add)
+  else {
+    // Leaving the loop early (too large) ends the iteration: nothing more is buffered.
+    for await (const chunk of request) add(chunk)
+  }
+  return concat(chunks, size)
+}
+
+type NodeStream = Required<Pick<NodeIncomingRequest, 'on' | 'removeListener'>> & NodeIncomingRequest
+
+/**
+ * Feeds each chunk to `add` until the stream ends. When `add` throws (too large), the listeners
+ * go and the rest of the body is left to Node, which discards it: the socket stays usable for
+ * the 400 that follows.
+ */
+function readEvents(request: NodeStream, add: (chunk: Uint8Array | string) => void): Promise<void> {
+  if (request.readableEnded) return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    const listeners: Record<string, (...args: never[]) => void> = {
+      data: (chunk: Uint8Array | string) => {
+        try {
+          add(chunk)
+        } catch (error) {
+          done(error)
+        }
+      },
+      end: () => done(undefined),
+      error: (error: unknown) => done(error ?? new Error('request stream failed')),
+      // Closed before `end`: the client went away mid-body.
+      close: () => done(new Error('request closed before its body ended')),
+    }
+    const done = (error: unknown) => {
+      for (const event in listeners) request.removeListener(event, listeners[event]!)
+      if (error === undefined) resolve()
+      else reject(error)
+    }
+    for (const event in listeners) request.on(event, listeners[event]!)
+  })
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!
   const body = new Uint8Array(size)
   let offset = 0

@@ -94,6 +94,10 @@ export function createAPIKeyService(options: {
     if (hit && now < hit.until) return hit.record
     const record = await store.getAPIKey(id)
     if (record) {
+      // Never changed after creation, and then shared by every refresh token issued through the
+      // key: frozen, a store may keep them by reference.
+      Object.freeze(record.permissions)
+      if (record.audience) Object.freeze(record.audience)
       if (cache.size >= KEY_RECORD_CACHE_MAX) cache.delete(cache.keys().next().value as string)
       cache.set(id, { record, until: now + KEY_RECORD_CACHE_MS })
     } else {

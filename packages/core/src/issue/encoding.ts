@@ -9,7 +9,8 @@ import { nodeBuffer, nodeCrypto } from './node-crypto.js'
 const encoder = new TextEncoder()
 
 export function utf8(value: string): Uint8Array<ArrayBuffer> {
-  return encoder.encode(value) as Uint8Array<ArrayBuffer>
+  // Node's Buffer encodes several times faster than TextEncoder (every signing input passes here).
+  return (nodeBuffer ? nodeBuffer.from(value) : encoder.encode(value)) as Uint8Array<ArrayBuffer>
 }
 
 export function base64urlEncode(input: Uint8Array | string): string {
@@ -40,6 +41,7 @@ export function base64urlDecode(input: string): Uint8Array {
 }
 
 export const BASE62_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+const BASE62_CODES = Uint8Array.from(BASE62_ALPHABET, (c) => c.charCodeAt(0))
 
 /**
  * Maps bytes to base62 by rejection sampling (bytes ≥ 248 are skipped) so every character is
@@ -76,15 +78,21 @@ export function randomBytes(n: number): Uint8Array {
   return out
 }
 
-/** `length` uniformly random base62 characters from `crypto.getRandomValues`. */
+/** `length` uniformly random base62 characters from `crypto.getRandomValues` (as `bytesToBase62` maps them). */
 export function randomBase62(length: number): string {
-  let out = ''
-  while (out.length < length) {
-    const missing = length - out.length
+  const codes = new Uint8Array(length)
+  let n = 0
+  while (n < length) {
+    const missing = length - n
     // ~6% + 4 bytes of headroom covers the ~3% rejected bytes in one draw almost always.
-    out += bytesToBase62(randomBytes(missing + (missing >> 4) + 4), missing)
+    const bytes = randomBytes(missing + (missing >> 4) + 4)
+    for (let i = 0; i < bytes.length && n < length; i++) {
+      const b = bytes[i]!
+      if (b < 248) codes[n++] = BASE62_CODES[b % 62]!
+    }
   }
-  return out
+  // One string from the character codes, rather than one per character appended.
+  return String.fromCharCode.apply(null, codes as unknown as number[])
 }
 
 /** Fixed-width base62 of a non-negative integer. */

@@ -19,6 +19,11 @@ export interface Grants {
   refresh(token: string, scope: string[] | undefined, client: APIKeyRecord | undefined): Promise<TokenSet>
 }
 
+// Shared and frozen: a store may keep them by reference (the memory store does) instead of a
+// copy per refresh token.
+const NO_GROUPS = Object.freeze([]) as unknown as string[]
+const NO_CLAIMS = Object.freeze({}) as Record<string, unknown>
+
 type IssuedRefresh = { token: string; record: RefreshTokenRecord } | undefined
 
 function subset(requested: readonly string[], granted: readonly string[]): boolean {
@@ -121,9 +126,9 @@ export function createGrants(
         apiKeyId: client.id,
         subject: client.subject,
         permissions,
-        groups: [],
+        groups: NO_GROUPS,
         audience: tokenAudience,
-        claims: {},
+        claims: NO_CLAIMS,
         data: null,
       }
       return respond(
@@ -132,8 +137,8 @@ export function createGrants(
           subject: client.subject,
           audience: tokenAudience,
           permissions,
-          groups: [],
-          claims: {},
+          groups: NO_GROUPS,
+          claims: NO_CLAIMS,
           clientId: client.id,
           ttlMs: accessTtlMs,
         },

@@ -69,7 +69,7 @@ export function resolveIssuerOptions(options: IssuerOptions): ResolvedIssuerOpti
   check(options.store !== undefined && options.store !== null, 'store is required')
   let audience: string[]
   try {
-    audience = checkAudience(options.audience)
+    audience = Object.freeze(checkAudience(options.audience)) as string[]
   } catch {
     throw new ConfigurationError('audience must be a non-empty string or array of strings')
   }

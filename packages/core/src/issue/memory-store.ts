@@ -20,10 +20,22 @@ export interface MemoryIssuerStore extends IssuerStore {
 // it is several times cheaper than `structuredClone` on Node.
 function copy<T>(value: T): T {
   if (typeof value !== 'object' || value === null) return value
+  // Frozen values nobody can change are shared rather than copied — the permission list of an
+  // API key sits in every refresh token issued through it, and each copy would be kept for the
+  // token's lifetime.
+  if (isImmutable(value)) return value
   if (Array.isArray(value)) return value.map(copy) as T
   const out: Record<string, unknown> = {}
   for (const name in value) out[name] = copy((value as Record<string, unknown>)[name])
   return out as T
+}
+
+/** A frozen list of primitives, or a frozen empty object: nothing reachable from it can change. */
+function isImmutable(value: object): boolean {
+  if (!Object.isFrozen(value)) return false
+  if (Array.isArray(value)) return value.every((item) => typeof item !== 'object' || item === null)
+  for (const _ in value) return false
+  return true
 }
 
 /**
