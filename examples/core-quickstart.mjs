@@ -2,30 +2,22 @@
 // resource server verifies them through the issuer's published JWKS. Run: bash scripts/demo.sh
 import { createServer } from 'node:http'
 import { authorize, createAuth, createIssuer, createMemoryIssuerStore } from '@keygate/core'
-import { fromNodeRequest, httpError } from '@keygate/core/http'
+import { fromNodeRequest, httpError, sendIssuerResponse, toIssuerRequest } from '@keygate/core/http'
 
-/** Serves a fetch-style handler on a random loopback port. */
-async function serve(handle) {
-  const server = createServer(async (req, res) => {
-    const chunks = []
-    for await (const chunk of req) chunks.push(chunk)
-    const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined
-    const request = new Request(`http://${req.headers.host}${req.url}`, {
-      method: req.method,
-      headers: req.headers,
-      body: req.method === 'GET' || req.method === 'HEAD' ? undefined : body,
-    })
-    const response = await handle(request, req)
-    res.writeHead(response.status, Object.fromEntries(response.headers))
-    res.end(Buffer.from(await response.arrayBuffer()))
-  })
+/** Serves `handler(req, res)` on a random loopback port. */
+async function serve(handler) {
+  const server = createServer(handler)
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   return { server, url: `http://127.0.0.1:${server.address().port}` }
 }
 
 const store = createMemoryIssuerStore()
 let issuer
-const issuerServer = await serve((request) => issuer.handle(request))
+// The issuer on plain node:http: core's bridge hands each request to issuer.respond.
+const issuerServer = await serve(async (req, res) => {
+  const request = toIssuerRequest(req, { clientAddress: req.socket.remoteAddress })
+  sendIssuerResponse(res, await issuer.respond(request))
+})
 issuer = createIssuer({
   issuer: issuerServer.url,
   audience: 'https://orders.example',
@@ -41,16 +33,16 @@ const auth = createAuth({
   audience: 'https://orders.example',
   algorithms: ['EdDSA'],
 })
-const api = await serve(async (_request, req) => {
+const api = await serve(async (req, res) => {
+  const send = (status, headers, body) =>
+    res.writeHead(status, { ...headers, 'content-type': 'application/json' }).end(JSON.stringify(body))
   const result = await auth.authenticate(fromNodeRequest(req))
-  const fail = (error) => {
-    const { status, headers, body } = httpError(error, { realm: 'orders' })
-    return Response.json(body, { status, headers })
+  const allowed = result.ok ? await authorize(result.principal, { permissions: ['orders:write'] }) : result
+  if (!allowed.ok) {
+    const { status, headers, body } = httpError(allowed.error, { realm: 'orders' })
+    return send(status, headers, body)
   }
-  if (!result.ok) return fail(result.error)
-  const allowed = await authorize(result.principal, { permissions: ['orders:write'] })
-  if (!allowed.ok) return fail(allowed.error)
-  return Response.json({ hello: result.principal.subject, permissions: result.principal.permissions })
+  send(200, {}, { hello: result.principal.subject, permissions: result.principal.permissions })
 })
 
 console.log(`issuer  ${issuerServer.url}`)
