@@ -140,8 +140,8 @@ export function createIssuer(options: IssuerOptions): Issuer {
     },
     keySource: () => source,
     respond,
-    async handle(request) {
-      return toWebResponse(await respond(fromWebRequest(request)))
+    async handle(request, context) {
+      return toWebResponse(await respond(fromWebRequest(request, context?.clientAddress)))
     },
   }
 }

@@ -40,12 +40,16 @@ export interface IssuerResponse {
   body: string | null
 }
 
-/** An `IssuerRequest` over a fetch `Request`: the body is read with core's bounded reader. */
-export function fromWebRequest(request: Request): IssuerRequest {
+/**
+ * An `IssuerRequest` over a fetch `Request`: the body is read with core's bounded reader. A
+ * `Request` carries no peer address; pass the one the runtime knows, if any.
+ */
+export function fromWebRequest(request: Request, clientAddress?: string): IssuerRequest {
   return {
     method: request.method,
     url: request.url,
     headers: request.headers,
+    clientAddress,
     readBody: (maxBytes) => readBodyText(request, maxBytes),
   }
 }

@@ -716,6 +716,22 @@ describe('issuer.respond: the same routes for plain requests, as Node servers se
     }
   })
 
+  it('handle(request, { clientAddress }) rate-limits per the address the runtime reports', async () => {
+    const { f, key } = await withKey({ rateLimit: { maxFailures: 2 } })
+    const attempt = (secret: string, clientAddress: string) =>
+      f.issuer.handle(
+        new Request(`${ISSUER}/token`, {
+          method: 'POST',
+          headers: FORM,
+          body: `grant_type=client_credentials&client_secret=${secret}`,
+        }),
+        { clientAddress },
+      )
+    for (let i = 0; i < 2; i++) await attempt('garbage', '10.0.0.1')
+    expect((await attempt(key, '10.0.0.1')).status).toBe(429)
+    expect((await attempt(key, '10.0.0.2')).status).toBe(200)
+  })
+
   it("rate-limits per the server's client address unless clientAddress or trustProxy decide", async () => {
     const { f, key } = await withKey({ rateLimit: { maxFailures: 2 } })
     const attempt = (secret: string, clientAddress: string) =>

@@ -248,8 +248,12 @@ export interface Issuer {
   jwks(): Promise<JWKS>
   /** A `JWKSSource` over the store's public keys, for `createAuth({ source })` without a network hop. */
   keySource(): JWKSSource
-  /** Serves every route (see the README's routes table). Never throws; never 500 for a client's mistake. */
-  handle(request: Request): Promise<Response>
+  /**
+   * Serves every route (see the README's routes table). Never throws; never 500 for a client's
+   * mistake. `clientAddress`: the peer address the runtime reports (e.g. Hono's `getConnInfo`),
+   * for per-address rate limiting when neither `clientAddress` nor `trustProxy` is configured.
+   */
+  handle(request: Request, context?: { clientAddress?: string }): Promise<Response>
   /**
    * `handle` for servers with their own request objects (Node's `http`, Express, Fastify): the
    * same routes and answers, taking and returning plain data, with no fetch `Request` or

@@ -153,6 +153,17 @@ describe('authenticate()', () => {
         },
       }),
     ).rejects.toMatchObject({ code: 'ERR_CONFIGURATION' })
+    // Even a request object that breaks gives a rejected promise, never a synchronous throw.
+    const broken = {
+      headers: {
+        get(): string {
+          throw new TypeError('bug')
+        },
+      },
+    }
+    const answer = auth.authenticate(broken)
+    expect(answer).toBeInstanceOf(Promise)
+    await expect(answer).rejects.toThrow(TypeError)
   })
 
   it('a provider failure is an answer (503), a provider bug is not swallowed silently as 401', async () => {

@@ -5,7 +5,7 @@ import {
   TokenMalformedError,
   TokenMissingError,
 } from '../errors.js'
-import { extractBearerToken } from '../http/bearer.js'
+import { bearerTokenOf } from '../http/bearer.js'
 import { createRemoteJWKS } from '../jwks/remote.js'
 import type { JWK, JWTClaims, OptionalAuthResult, Principal, RequestLike } from '../types.js'
 import { checkClaims } from './claims.js'
@@ -23,6 +23,8 @@ const ANONYMOUS = Object.freeze({ ok: true, principal: null }) as {
   readonly ok: true
   readonly principal: null
 }
+
+const NO_OPTIONS: AuthenticateOptions = Object.freeze({})
 
 /**
  * Creates a verifier for one or more trusted issuers: `verify(token)` returns the principal or
@@ -80,7 +82,8 @@ export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions
       typeof nbf === 'number' ? nbf : Number.NEGATIVE_INFINITY,
       typeof iat === 'number' ? iat : Number.NEGATIVE_INFINITY,
     )
-    cache!.set(token, {
+    cache!.set({
+      token,
       // Shared by every later hit: nobody may change what the next request sees.
       principal: freezeDeep(principal),
       expiresAt,
@@ -132,25 +135,63 @@ export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions
     return principal
   }
 
-  async function authenticate(
+  // The answer for a request that sent no credential at all.
+  function noToken(optional: boolean | undefined): OptionalAuthResult<C> {
+    // Only the absence of any credential is anonymous; every adapter's `optional` means this.
+    if (optional) return ANONYMOUS
+    // RFC 6750 §3.1: no credentials at all is a 401 without an error code.
+    return { ok: false, error: new TokenMissingError() }
+  }
+
+  // A client's mistake is an answer; a bug (ours, a provider's, a bad configuration) is thrown.
+  function failed(error: unknown): OptionalAuthResult<C> {
+    if (AuthError.is(error) && error.code !== 'ERR_CONFIGURATION') return { ok: false, error }
+    throw error
+  }
+
+  const verified = (principal: Principal<C>): OptionalAuthResult<C> => ({ ok: true, principal })
+
+  async function authenticateWith(
     request: RequestLike,
-    authenticateOptions: AuthenticateOptions = {},
+    getToken: NonNullable<AuthenticateOptions['getToken']>,
+    optional: boolean | undefined,
   ): Promise<OptionalAuthResult<C>> {
     try {
-      const { getToken, allowQuery, optional } = authenticateOptions
-      const token =
-        getToken !== undefined ? await getToken(request) : extractBearerToken(request, { allowQuery })
-      if (token === undefined || token === null || token === '') {
-        // Only the absence of any credential is anonymous; every adapter's `optional` means this.
-        if (optional) return ANONYMOUS
-        // RFC 6750 §3.1: no credentials at all is a 401 without an error code.
-        return { ok: false, error: new TokenMissingError() }
-      }
-      return { ok: true, principal: await verify(token) }
+      const token = await getToken(request)
+      if (token === undefined || token === null || token === '') return noToken(optional)
+      return verified(await verify(token))
     } catch (error) {
-      // A client's mistake is an answer; a bug (ours, a provider's, a bad configuration) is thrown.
-      if (AuthError.is(error) && error.code !== 'ERR_CONFIGURATION') return { ok: false, error }
-      throw error
+      return failed(error)
+    }
+  }
+
+  // Not `async`: the bearer header is read and a cached token answered in this turn, with one
+  // settled promise instead of a chain of them (this runs on every request). Still never throws:
+  // a bug comes back as a rejected promise, as from an async function.
+  function authenticate(
+    request: RequestLike,
+    authenticateOptions: AuthenticateOptions = NO_OPTIONS,
+  ): Promise<OptionalAuthResult<C>> {
+    try {
+      const { getToken, optional } = authenticateOptions
+      if (getToken !== undefined) return authenticateWith(request, getToken, optional)
+      const authorization = request.headers.get('authorization')
+      // A cached token passed `decodeJWS`: base64url segments, so a b64token. `Bearer` + one
+      // space + exactly that token is then what extraction would return, and its checks (a
+      // regex over the whole header) can be skipped. Only `?access_token=` could object.
+      if (cache !== undefined && !authenticateOptions.allowQuery && authorization?.startsWith('Bearer ')) {
+        const hit = cache.get(authorization.slice(7), clock())
+        if (hit !== undefined) return Promise.resolve(verified(hit))
+      }
+      const token = bearerTokenOf(authorization, request, authenticateOptions)
+      if (token === undefined) return Promise.resolve(noToken(optional))
+      return verify(token).then(verified, failed)
+    } catch (error) {
+      try {
+        return Promise.resolve(failed(error))
+      } catch (bug) {
+        return Promise.reject(bug)
+      }
     }
   }
 

@@ -208,6 +208,52 @@ describe('verified-token cache', () => {
     expect(await codeOf(auth.verify(forged))).toBe('ERR_SIGNATURE_INVALID')
   })
 
+  it('a token ending like a cached one (the same signature on another payload) is verified in full', async () => {
+    const source = counting(createStaticJWKS(issuer.jwks()))
+    const auth = createAuth({ issuer: issuer.issuer, audience: issuer.audience, source, tokenCache: {} })
+    const token = await issuer.sign({ sub: 'alice' })
+    const [h, p, s] = token.split('.')
+    const claims = JSON.parse(Buffer.from(p!, 'base64url').toString())
+    const forged = `${h}.${Buffer.from(JSON.stringify({ ...claims, sub: 'mallory' })).toString('base64url')}.${s}`
+    const request = (t: string) =>
+      new Request('http://api.test/', { headers: { authorization: `Bearer ${t}` } })
+    const first = await auth.authenticate(request(token))
+    expect(first.ok && first.principal.subject).toBe('alice')
+    for (let round = 0; round < 2; round++) {
+      expect(await codeOf(auth.verify(forged))).toBe('ERR_SIGNATURE_INVALID')
+      const answer = await auth.authenticate(request(forged))
+      expect(!answer.ok && answer.error.code).toBe('ERR_SIGNATURE_INVALID')
+    }
+    // …and the genuine token is still served from the cache.
+    const again = await auth.authenticate(request(token))
+    expect(again.ok && again.principal).toBe(first.ok && first.principal)
+    expect(source.calls).toBe(5)
+  })
+
+  it('authenticate answers a cached token exactly as it would without the cache', async () => {
+    const source = counting(createStaticJWKS(issuer.jwks()))
+    const auth = createAuth({ issuer: issuer.issuer, audience: issuer.audience, source, tokenCache: {} })
+    const token = await issuer.sign({ sub: 'alice' })
+    const principal = await auth.verify(token)
+    const answer = (authorization: string, url = 'http://api.test/', allowQuery = false) =>
+      auth.authenticate(new Request(url, { headers: { authorization } }), { allowQuery })
+    const codeOfAnswer = async (result: ReturnType<typeof answer>) => {
+      const settled = await result
+      return settled.ok ? 'accepted' : settled.error.code
+    }
+    for (const header of [`Bearer ${token}`, `bearer ${token}`, `Bearer   ${token}  `]) {
+      const result = await answer(header)
+      expect(result.ok && result.principal).toBe(principal)
+    }
+    expect(await codeOfAnswer(answer(`Bearer ${token}, Bearer ${token}`))).toBe('ERR_INVALID_REQUEST')
+    expect(await codeOfAnswer(answer(`Bearer ${token} x`))).toBe('ERR_INVALID_REQUEST')
+    expect(await codeOfAnswer(answer(`Bearer ${token}x`))).not.toBe('accepted')
+    // Sent twice (header and query) is a 400 even though the header alone would be a hit.
+    const url = `http://api.test/?access_token=${token}`
+    expect(await codeOfAnswer(answer(`Bearer ${token}`, url, true))).toBe('ERR_INVALID_REQUEST')
+    expect(source.calls).toBe(1)
+  })
+
   it('a source without a key-set view is not cached (rotation could not be noticed)', async () => {
     const inner = createStaticJWKS(issuer.jwks())
     const source = counting({ ...inner, peek: () => undefined })
