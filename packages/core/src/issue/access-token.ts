@@ -75,7 +75,8 @@ export async function signAccessToken(
   if (content.clientId !== null) payload.client_id = content.clientId
   if (content.groups.length > 0) payload.groups = content.groups
   const signingInput = `${key.headerSegment}.${base64urlEncode(JSON.stringify(payload))}`
-  const signature = await key.sign(utf8(signingInput))
+  const signed = key.sign(utf8(signingInput))
+  const signature = signed instanceof Uint8Array ? signed : await signed
   return {
     token: `${signingInput}.${base64urlEncode(signature)}`,
     jti,

@@ -88,10 +88,14 @@ export function createAPIKeyService(options: {
   const { store, clock, emit } = options
   const cache = new Map<string, { record: APIKeyRecord; until: number }>()
 
-  async function lookup(id: string): Promise<APIKeyRecord | undefined> {
-    const now = clock()
+  /** The cached record while it is fresh, else `undefined`: the hot path needs no promise. */
+  function cached(id: string): APIKeyRecord | undefined {
     const hit = cache.get(id)
-    if (hit && now < hit.until) return hit.record
+    return hit && clock() < hit.until ? hit.record : undefined
+  }
+
+  async function load(id: string): Promise<APIKeyRecord | undefined> {
+    const now = clock()
     const record = await store.getAPIKey(id)
     if (record) {
       // Never changed after creation, and then shared by every refresh token issued through the
@@ -164,7 +168,7 @@ export function createAPIKeyService(options: {
     async authenticate(key, parsedId) {
       const id = parsedId ?? parseCredential(API_KEY_PREFIX, key)?.id
       if (id === undefined) throw new CredentialRejected('malformed', null)
-      const record = await lookup(id)
+      const record = cached(id) ?? (await load(id))
       if (!record) throw new CredentialRejected('unknown', id)
       // SHA-256 is enough for a 256-bit random secret (no dictionary to attack); the comparison
       // is constant-time so response timing reveals nothing about the stored hash.

@@ -55,10 +55,18 @@ export function createGrants(
     pendingRefresh: Promise<IssuedRefresh>,
   ): Promise<TokenSet> {
     sweep()
-    const sign = keyRing
-      .active()
-      .then(async (key) => ({ key, signed: await signAccessToken(key, { issuer, ...content }, clock()) }))
-    const [{ key, signed }, refresh] = await Promise.all([sign, pendingRefresh])
+    // The refresh token is being stored meanwhile (a round trip with a database store).
+    let key: Awaited<ReturnType<KeyRing['active']>>
+    let signed: Awaited<ReturnType<typeof signAccessToken>>
+    try {
+      key = await keyRing.active()
+      signed = await signAccessToken(key, { issuer, ...content }, clock())
+    } catch (error) {
+      // Nobody will wait for it now; its failure must not surface as an unhandled rejection.
+      pendingRefresh.catch(() => {})
+      throw error
+    }
+    const refresh = await pendingRefresh
     emit({
       type: 'token_issued',
       grant,

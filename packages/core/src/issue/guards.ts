@@ -12,24 +12,29 @@ import type { APIKeyRecord } from './store.js'
  */
 
 async function refuseIfLimited(ctx: IssuerContext, keyId: string | undefined, address: string | undefined) {
-  if (!ctx.limiter) return
-  const checks: Array<['key' | 'address', string]> = []
-  if (keyId !== undefined) checks.push(['key', `key:${keyId}`])
-  if (address !== undefined) checks.push(['address', `address:${address}`])
-  for (const [scope, bucket] of checks) {
-    const retryAfter = await ctx.limiter.check(bucket)
-    if (retryAfter > 0) {
-      ctx.emit({
-        type: 'rate_limited',
-        scope,
-        keyId: keyId ?? null,
-        address: address ?? null,
-        retryAfter,
-        at: ctx.clock(),
-      })
-      throw new RateLimitedError('Too many failed attempts; retry later', retryAfter)
-    }
-  }
+  const { limiter } = ctx
+  if (!limiter) return
+  if (keyId !== undefined) refuse(ctx, 'key', keyId, address, await limiter.check(`key:${keyId}`))
+  if (address !== undefined) refuse(ctx, 'address', keyId, address, await limiter.check(`address:${address}`))
+}
+
+function refuse(
+  ctx: IssuerContext,
+  scope: 'key' | 'address',
+  keyId: string | undefined,
+  address: string | undefined,
+  retryAfter: number,
+) {
+  if (retryAfter <= 0) return
+  ctx.emit({
+    type: 'rate_limited',
+    scope,
+    keyId: keyId ?? null,
+    address: address ?? null,
+    retryAfter,
+    at: ctx.clock(),
+  })
+  throw new RateLimitedError('Too many failed attempts; retry later', retryAfter)
 }
 
 async function recordFailure(

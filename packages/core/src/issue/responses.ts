@@ -5,11 +5,19 @@ import type { IssuerResponse } from './exchange.js'
 /** RFC 6749 §5.1: token responses MUST carry `Cache-Control: no-store` and `Pragma: no-cache`. */
 const NO_STORE: Record<string, string> = { 'cache-control': 'no-store', pragma: 'no-cache' }
 
-const JSON_NO_STORE: Record<string, string> = { 'content-type': 'application/json', ...NO_STORE }
+/** The headers of a JSON answer without extras: frozen, so every such answer can share them. */
+const JSON_NO_STORE: Record<string, string> = Object.freeze({
+  'content-type': 'application/json',
+  ...NO_STORE,
+})
 
 /** A JSON response that no cache may keep. */
 export function jsonNoStore(status: number, body: unknown, headers?: Record<string, string>): IssuerResponse {
-  return { status, headers: { ...JSON_NO_STORE, ...headers }, body: JSON.stringify(body) }
+  return {
+    status,
+    headers: headers === undefined ? JSON_NO_STORE : { ...JSON_NO_STORE, ...headers },
+    body: JSON.stringify(body),
+  }
 }
 
 /** An empty response that no cache may keep. */

@@ -3,8 +3,11 @@ import type { JWK } from '../types.js'
 import { type NodeCrypto, nodeCrypto } from './node-crypto.js'
 import type { SigningAlgorithm } from './store.js'
 
-/** Signs a JWS signing input (RFC 7515 §5.1) and returns the raw signature (P1363 for ECDSA). */
-export type SignFunction = (signingInput: Uint8Array) => Promise<Uint8Array>
+/**
+ * Signs a JWS signing input (RFC 7515 §5.1) and returns the raw signature (P1363 for ECDSA):
+ * at once where signing happens on the calling thread, else as a promise.
+ */
+export type SignFunction = (signingInput: Uint8Array) => Uint8Array | Promise<Uint8Array>
 
 const NODE_DIGEST: Record<SigningAlgorithm, string | null> = { EdDSA: null, ES256: 'sha256', RS256: 'sha256' }
 
@@ -35,7 +38,7 @@ export async function createSigner(
     const keyObject = node.createPrivateKey({ key: privateJwk, format: 'jwk' })
     const key = algorithm === 'ES256' ? { key: keyObject, dsaEncoding: 'ieee-p1363' as const } : keyObject
     const digest = NODE_DIGEST[algorithm]
-    if (!NODE_ASYNC[algorithm]) return async (signingInput) => node.sign(digest, signingInput, key)
+    if (!NODE_ASYNC[algorithm]) return (signingInput) => node.sign(digest, signingInput, key)
     return (signingInput) =>
       new Promise((resolve, reject) => {
         node.sign(digest, signingInput, key, (error, signature) =>
