@@ -14,11 +14,14 @@
 // Rates are per wall-clock second and per CPU second (process.cpuUsage: robust when other
 // processes share the machine, but it counts GC threads too). A last table prices the fetch
 // classes Node 20 builds around handle(), which respond() does without.
+// Each algorithm is measured in its own process, each column on its own issuer and store.
 // Run: pnpm bench:issuer (builds @keygate/core first); about a minute.
+import { execFile } from 'node:child_process'
 import crypto from 'node:crypto'
 import { IncomingMessage } from 'node:http'
 import { Socket } from 'node:net'
 import os from 'node:os'
+import { fileURLToPath } from 'node:url'
 import { toIssuerRequest } from '../packages/core/dist/http/index.js'
 import { createIssuer, createMemoryIssuerStore } from '../packages/core/dist/index.js'
 
@@ -164,9 +167,14 @@ async function tokenCallers(algorithm, refreshTokens) {
 }
 
 async function benchAlgorithm(algorithm) {
+  // One issuer (and memory store) per column: each store keeps every refresh token it issues,
+  // and a column should not pay for the garbage-collector work of another's.
   const full = await tokenCallers(algorithm, true)
   const noRefresh = await tokenCallers(algorithm, false)
-  await full.handleEndToEnd()
+  const fetchStyle = await tokenCallers(algorithm, true)
+  const fetchEndToEnd = await tokenCallers(algorithm, true)
+  await fetchEndToEnd.handleEndToEnd()
+  full.signingInput = fetchEndToEnd.signingInput
   const { key: nodeKey, digest } = NODE_KEYS[algorithm]()
   const data = Buffer.from(full.signingInput)
   const raw = () => {
@@ -178,16 +186,16 @@ async function benchAlgorithm(algorithm) {
   // Warm-up long enough for the JIT to settle (the first algorithm measured would pay for it).
   await measureBatches(1000, CONCURRENCY, full.buildNode, full.respond)
   await measureBatches(400, CONCURRENCY, noRefresh.buildNode, noRefresh.respond)
-  await measure(400, CONCURRENCY, full.handleEndToEnd)
-  await measureBatches(400, CONCURRENCY, full.build, full.handle)
+  await measure(400, CONCURRENCY, fetchEndToEnd.handleEndToEnd)
+  await measureBatches(400, CONCURRENCY, fetchStyle.build, fetchStyle.handle)
   await measure(200, 1, raw, 20)
   const rounds = { raw: [], respond: [], noRefresh: [], handle: [], handleEndToEnd: [] }
   for (let round = 0; round < ROUNDS; round++) {
     rounds.raw.push(await measure(SLICE_MS, 1, raw, 20))
     rounds.respond.push(await measureBatches(SLICE_MS, CONCURRENCY, full.buildNode, full.respond))
     rounds.noRefresh.push(await measureBatches(SLICE_MS, CONCURRENCY, noRefresh.buildNode, noRefresh.respond))
-    rounds.handle.push(await measureBatches(SLICE_MS, CONCURRENCY, full.build, full.handle))
-    rounds.handleEndToEnd.push(await measure(SLICE_MS, CONCURRENCY, full.handleEndToEnd))
+    rounds.handle.push(await measureBatches(SLICE_MS, CONCURRENCY, fetchStyle.build, fetchStyle.handle))
+    rounds.handleEndToEnd.push(await measure(SLICE_MS, CONCURRENCY, fetchEndToEnd.handleEndToEnd))
   }
   const pick = (list, field) => median(list.map((r) => r[field]))
   const result = Object.fromEntries(
@@ -221,9 +229,22 @@ async function benchAlgorithm(algorithm) {
   return result
 }
 
+// Each algorithm runs in a fresh process (`--child <alg>` prints its results as JSON): none
+// inherits another's heap, JIT state or garbage.
+if (process.argv[2] === '--child') {
+  process.stdout.write(JSON.stringify(await benchAlgorithm(process.argv[3])))
+  process.exit(0)
+}
+const runChild = (algorithm) =>
+  new Promise((resolve, reject) => {
+    execFile(process.execPath, [fileURLToPath(import.meta.url), '--child', algorithm], (error, stdout) =>
+      error ? reject(error) : resolve(JSON.parse(stdout)),
+    )
+  })
+
 const loadAtStart = os.loadavg()[0]
 const rows = []
-for (const algorithm of ALGORITHMS) rows.push({ algorithm, ...(await benchAlgorithm(algorithm)) })
+for (const algorithm of ALGORITHMS) rows.push({ algorithm, ...(await runChild(algorithm)) })
 
 const n = (v) => Math.round(v).toLocaleString('en-US').padStart(7)
 const x = (v) => `${v.toFixed(2)}×`.padStart(6)
