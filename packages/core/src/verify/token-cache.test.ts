@@ -170,6 +170,28 @@ describe('verified-token cache', () => {
     expect(source.calls).toBe(5)
   })
 
+  it('repeated hits on the most recent entry keep the order exact', async () => {
+    const source = counting(createStaticJWKS(issuer.jwks()))
+    const auth = createAuth({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      source,
+      tokenCache: { max: 2 },
+    })
+    const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((sub) => issuer.sign({ sub })))
+    await auth.verify(a!)
+    await auth.verify(b!)
+    await auth.verify(b!) // already the most recent
+    await auth.verify(a!) // a becomes the most recent
+    await auth.verify(a!)
+    expect(source.calls).toBe(2)
+    await auth.verify(c!) // evicts b
+    await auth.verify(a!)
+    expect(source.calls).toBe(3)
+    await auth.verify(b!)
+    expect(source.calls).toBe(4)
+  })
+
   it('errors are never cached', async () => {
     let failing = true
     const inner = createStaticJWKS(issuer.jwks())

@@ -61,6 +61,13 @@ function keyOf(token: string): string {
   return token.length > KEY_CHARS ? token.slice(-KEY_CHARS) : token
 }
 
+// An entry and the key it is stored under: moving it re-uses that key rather than the caller's
+// fresh string, so a hit leaves nothing new in the long-lived map.
+interface Slot<C extends JWTClaims> {
+  readonly key: string
+  readonly entry: CacheEntry<C>
+}
+
 /**
  * A verified-token cache keyed by the token (a `Map` in least-recently-used order, so memory is
  * bounded by `max`). A hit is the very same token, re-checked against the clock and the key
@@ -72,34 +79,42 @@ function keyOf(token: string): string {
  * const principal = cache.get(token, Date.now())
  */
 export function createTokenCache<C extends JWTClaims = JWTClaims>(max: number): TokenCache<C> {
-  const entries = new Map<string, CacheEntry<C>>()
+  const slots = new Map<string, Slot<C>>()
+  // The most recently used slot: a hit on it is already in place (a client's burst of calls).
+  let newest: Slot<C> | undefined
   return {
     get(token, now) {
-      const key = keyOf(token)
-      const entry = entries.get(key)
+      const slot = slots.get(keyOf(token))
       // Another token ending the same way (a forgery reusing a signature) is a miss.
-      if (entry === undefined || entry.token !== token) return undefined
+      if (slot === undefined || slot.entry.token !== token) return undefined
+      const { entry } = slot
       if (
         now >= entry.expiresAt ||
         now < entry.notBefore ||
         (entry.source !== undefined && !stillPublished(entry, entry.source.peek()))
       ) {
-        entries.delete(key)
+        slots.delete(slot.key)
+        if (slot === newest) newest = undefined
         return undefined
       }
-      // Move to the most recent end; Map keeps insertion order.
-      entries.delete(key)
-      entries.set(key, entry)
+      if (slot !== newest) {
+        // Move to the most recent end; Map keeps insertion order.
+        slots.delete(slot.key)
+        slots.set(slot.key, slot)
+        newest = slot
+      }
       return entry.principal
     },
     set(entry) {
       const key = keyOf(entry.token)
-      entries.delete(key)
-      entries.set(key, entry)
-      if (entries.size > max) entries.delete(entries.keys().next().value as string)
+      const slot: Slot<C> = { key, entry }
+      slots.delete(key)
+      slots.set(key, slot)
+      newest = slot
+      if (slots.size > max) slots.delete(slots.keys().next().value as string)
     },
     get size() {
-      return entries.size
+      return slots.size
     },
   }
 }
