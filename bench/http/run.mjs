@@ -12,7 +12,8 @@ import { createTestIssuer } from '../../packages/core/dist/testing/index.js'
 
 // `node run.mjs --duration=2` for a quicker, noisier run.
 const DURATION_S = Number(process.argv.find((a) => a.startsWith('--duration='))?.slice(11) ?? 2)
-const ROUNDS = 3
+// `--rounds=5` for more passes (the best one counts): steadier figures on a busy machine.
+const ROUNDS = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 3)
 const WARMUP_S = 1
 const CONNECTIONS = 10
 const BURST = 500
@@ -34,6 +35,7 @@ const ALL_VARIANTS = [
   ['hono', 'noop'],
   ['hono', 'keygate'],
   ['hono', 'keygate-cache'],
+  ['hono', 'keygate-withauth-cache'],
   ['hono', 'hono/jwk'],
   ['node', 'none'],
   ['node', 'jose'],
@@ -49,6 +51,7 @@ const LABEL = {
   noop: 'no-op middleware',
   keygate: 'Keygate',
   'keygate-cache': 'Keygate + token cache',
+  'keygate-withauth-cache': 'Keygate withAuth + cache',
   jose: 'jose jwtVerify',
 }
 

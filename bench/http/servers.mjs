@@ -90,9 +90,17 @@ async function hono(kind) {
     }
     app.get('/r', noop, (c) => c.json(body(String(c.get('who')))))
   } else if (kind === 'keygate' || kind === 'keygate-cache') {
-    const { authenticate } = await import('../../packages/hono/dist/index.js')
+    const { authenticate, getAuth } = await import('../../packages/hono/dist/index.js')
     const auth = createAuth(keygateOptions(kind === 'keygate-cache'))
-    app.get('/r', authenticate(auth), (c) => c.json(body(c.var.auth.subject)))
+    app.get('/r', authenticate(auth), (c) => c.json(body(getAuth(c).subject)))
+  } else if (kind === 'keygate-withauth-cache') {
+    // The route's one handler does both: no middleware chain for Hono to compose.
+    const { withAuth, getAuth } = await import('../../packages/hono/dist/index.js')
+    const auth = createAuth(keygateOptions(true))
+    app.get(
+      '/r',
+      withAuth(auth, (c) => c.json(body(getAuth(c).subject))),
+    )
   } else if (kind === 'hono/jwk') {
     const { jwk } = await import('hono/jwk')
     app.get(

@@ -3,7 +3,12 @@
  * `auth.authenticate` (from `createAuth`) with the Web `Request` as is; errors are rendered by
  * `renderError` (core's `httpError`).
  */
-import { type Auth, ConfigurationError, type JWTClaims } from '@keygate/core'
+import {
+  type Auth,
+  ConfigurationError,
+  type AuthenticateOptions as CoreAuthenticateOptions,
+  type JWTClaims,
+} from '@keygate/core'
 import { type AdapterAuthenticateOptions, authenticateOptionsFor } from '@keygate/core/http'
 import type { Context, MiddlewareHandler, Next } from 'hono'
 import { type AuthEnv, markAnonymous, type OptionalAuthEnv } from './principal.js'
@@ -39,11 +44,26 @@ export function authenticate<C extends JWTClaims = JWTClaims>(
   const optionsFor = authenticateOptionsFor<Context>(options)
 
   return async function authenticate(c: Context<OptionalAuthEnv<C>>, next: Next) {
-    // With `optional`, core answers a request without any token with `principal: null`.
-    const result = await auth.authenticate(c.req.raw, optionsFor(c))
-    if (!result.ok) return renderError(result.error, c, render)
-    if (result.principal) c.set('auth', result.principal)
-    else markAnonymous(c)
+    const refused = await authenticateInto(auth, c, optionsFor(c), render)
+    if (refused) return refused
     await next()
   }
+}
+
+/**
+ * Authenticates the request and records the principal on `c` (or marks it anonymous); returns
+ * the error response when it is refused. Shared by `authenticate` and `withAuth` (internal).
+ */
+export async function authenticateInto<C extends JWTClaims>(
+  auth: Auth<C>,
+  c: Context,
+  options: CoreAuthenticateOptions,
+  render: RenderOptions,
+): Promise<Response | undefined> {
+  // With `optional`, core answers a request without any token with `principal: null`.
+  const result = await auth.authenticate(c.req.raw, options)
+  if (!result.ok) return renderError(result.error, c, render)
+  if (result.principal) (c as Context<AuthEnv<C>>).set('auth', result.principal)
+  else markAnonymous(c)
+  return undefined
 }

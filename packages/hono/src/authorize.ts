@@ -10,7 +10,7 @@ import {
   type Requirement,
   TokenMissingError,
 } from '@keygate/core'
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { type AuthEnv, isAnonymous } from './principal.js'
 import { type RenderOptions, renderError } from './render-error.js'
 
@@ -28,13 +28,26 @@ export function authorize<C extends JWTClaims = JWTClaims>(
 ): MiddlewareHandler<AuthEnv<C>> {
   const required = defineRequirement(requirement)
   return async function authorize(c, next) {
-    const principal = c.get('auth') as AuthEnv<C>['Variables']['auth'] | undefined
-    if (!principal) {
-      if (isAnonymous(c)) return renderError(new TokenMissingError(), c, options)
-      throw new ConfigurationError('authorize() needs the authenticate() middleware to run first')
-    }
-    const result = await check(principal, required)
-    if (!result.ok) return renderError(result.error, c, options)
+    const refused = await authorizeOrRefuse(c, required, options)
+    if (refused) return refused
     await next()
   }
+}
+
+/**
+ * Checks the principal `authenticate` recorded against a requirement already validated by
+ * `defineRequirement`; returns the error response when it falls short (internal).
+ */
+export async function authorizeOrRefuse(
+  c: Context,
+  required: Requirement,
+  options: RenderOptions,
+): Promise<Response | undefined> {
+  const principal = (c as Context<AuthEnv>).get('auth') as AuthEnv['Variables']['auth'] | undefined
+  if (!principal) {
+    if (isAnonymous(c)) return renderError(new TokenMissingError(), c, options)
+    throw new ConfigurationError('authorize() needs the authenticate() middleware to run first')
+  }
+  const result = await check(principal, required)
+  return result.ok ? undefined : renderError(result.error, c, options)
 }

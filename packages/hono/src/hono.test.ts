@@ -5,7 +5,7 @@ import { type AdapterKit, createAdapterKit, SCENARIO_REQUIREMENT } from '@keygat
 import { Hono } from 'hono'
 import { getCookie } from 'hono/cookie'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AuthError, authenticate, authorize, ConfigurationError, getAuth } from './index.js'
+import { AuthError, authenticate, authorize, ConfigurationError, getAuth, withAuth } from './index.js'
 
 const kit: AdapterKit = await createAdapterKit()
 const auth: Auth = createAuth(kit.authOptions)
@@ -130,5 +130,100 @@ describe('Hono 4 through app.request', () => {
       url: 'http://localhost/oauth/token',
       body: 'grant_type=client_credentials',
     })
+  })
+})
+
+describe('withAuth: authentication, requirement and handler as one Hono handler', () => {
+  // With the token cache, so a repeated token takes the same-turn path.
+  const cachedAuth: Auth = createAuth({ ...kit.authOptions, tokenCache: {} })
+  afterAll(() => cachedAuth.close())
+
+  function buildWithAuthApp() {
+    const app = new Hono()
+    app.onError((error, c) => c.json({ bug: AuthError.is(error) ? error.code : 'other' }, 500))
+    app.get(
+      '/protected',
+      withAuth(cachedAuth, (c) => c.json({ subject: c.var.auth.subject, claims: c.var.auth.claims })),
+    )
+    app.get(
+      '/scoped',
+      withAuth(cachedAuth, (c) => c.json({ subject: getAuth(c).subject, claims: getAuth(c).claims }), {
+        requirement: SCENARIO_REQUIREMENT,
+      }),
+    )
+    app.get(
+      '/optional',
+      withAuth(
+        cachedAuth,
+        (c) => {
+          const principal = c.var.auth
+          return c.json(
+            principal ? { subject: principal.subject, claims: principal.claims } : { anonymous: true },
+          )
+        },
+        { optional: true },
+      ),
+    )
+    app.get(
+      '/cookie',
+      withAuth(cachedAuth, (c) => c.json({ subject: c.var.auth.subject }), {
+        getToken: (c) => getCookie(c, 'session'),
+        realm: 'orders',
+      }),
+    )
+    return app
+  }
+  const withAuthApp = buildWithAuthApp()
+
+  describe('on @hono/node-server (real socket)', () => {
+    let server: ServerType
+    let url: string
+    beforeAll(async () => {
+      await new Promise<void>((resolve) => {
+        server = serve({ fetch: withAuthApp.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve())
+      })
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    })
+    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+    it.each(kit.scenarios.map((s) => [s.name, s] as const))('%s', (_n, scenario) => kit.run(scenario, url))
+    // Again: every valid token is now cached, and must get exactly the same answers.
+    it.each(kit.scenarios.map((s) => [s.name, s] as const))('%s (token cached)', (_n, scenario) =>
+      kit.run(scenario, url),
+    )
+  })
+
+  it.each(kit.scenarios.map((s) => [s.name, s] as const))('through app.request: %s', (_n, scenario) =>
+    kit.run(scenario, async (path, init) => withAuthApp.request(path, init)),
+  )
+
+  it('answers a cached token in the same turn, and verifies anything else first', async () => {
+    const token = await kit.main.sign({ sub: 'frank' })
+    const inner = withAuth(cachedAuth, (c) => c.text(c.var.auth.subject))
+    const turns: boolean[] = []
+    const probe = new Hono()
+    probe.get('/r', (c) => {
+      const answer = inner(c, async () => {})
+      turns.push(!(answer instanceof Promise))
+      return answer
+    })
+    const call = (authorization: string) => probe.request('/r', { headers: { authorization } })
+    expect(await (await call(`Bearer ${token}`)).text()).toBe('frank')
+    expect(await (await call(`Bearer ${token}`)).text()).toBe('frank')
+    expect((await call(`Bearer ${token}x`)).status).toBe(401)
+    expect(turns).toEqual([false, true, false])
+  })
+
+  it('takes a custom token finder and realm, and rejects bad wiring at start-up', async () => {
+    const token = await kit.main.sign({ sub: 'gina' })
+    const ok = await withAuthApp.request('/cookie', { headers: { cookie: `session=${token}` } })
+    expect(await ok.json()).toEqual({ subject: 'gina' })
+    const missing = await withAuthApp.request('/cookie', { headers: { authorization: `Bearer ${token}` } })
+    expect(missing.status).toBe(401)
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="orders"')
+    expect(() => withAuth(undefined as unknown as Auth, (c) => c.text('x'))).toThrow(ConfigurationError)
+    expect(() =>
+      withAuth(cachedAuth, (c) => c.text('x'), { requirement: { scopes: 'x' as unknown as string[] } }),
+    ).toThrow(ConfigurationError)
   })
 })

@@ -34,6 +34,7 @@ it('exports exactly the public API', async () => {
       "authenticate",
       "authorize",
       "getAuth",
+      "withAuth",
     ]
   `)
 })

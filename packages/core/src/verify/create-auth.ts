@@ -135,6 +135,14 @@ export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions
     return principal
   }
 
+  // A cached token passed `decodeJWS`: base64url segments, so a b64token. `Bearer` + one space +
+  // exactly that token is then what extraction would return, and its checks (a regex over the
+  // whole header) can be skipped. Only `?access_token=` could object (callers rule it out).
+  function cachedFor(authorization: string | null): Principal<C> | undefined {
+    if (cache === undefined || !authorization?.startsWith('Bearer ')) return undefined
+    return cache.get(authorization.slice(7), clock())
+  }
+
   // The answer for a request that sent no credential at all.
   function noToken(optional: boolean | undefined): OptionalAuthResult<C> {
     // Only the absence of any credential is anonymous; every adapter's `optional` means this.
@@ -176,11 +184,8 @@ export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions
       const { getToken, optional } = authenticateOptions
       if (getToken !== undefined) return authenticateWith(request, getToken, optional)
       const authorization = request.headers.get('authorization')
-      // A cached token passed `decodeJWS`: base64url segments, so a b64token. `Bearer` + one
-      // space + exactly that token is then what extraction would return, and its checks (a
-      // regex over the whole header) can be skipped. Only `?access_token=` could object.
-      if (cache !== undefined && !authenticateOptions.allowQuery && authorization?.startsWith('Bearer ')) {
-        const hit = cache.get(authorization.slice(7), clock())
+      if (!authenticateOptions.allowQuery) {
+        const hit = cachedFor(authorization)
         if (hit !== undefined) return Promise.resolve(verified(hit))
       }
       const token = bearerTokenOf(authorization, request, authenticateOptions)
@@ -198,6 +203,7 @@ export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions
   return {
     verify,
     authenticate: authenticate as Auth<C>['authenticate'],
+    cachedPrincipal: (request) => cachedFor(request.headers.get('authorization')),
     close() {
       for (const issuer of issuers.values()) if (issuer.ownsSource) issuer.source?.close()
     },

@@ -55,6 +55,38 @@ describe('verified-token cache', () => {
     expect(Object.isFrozen(first) && Object.isFrozen(first.claims) && Object.isFrozen(first.roles)).toBe(true)
   })
 
+  it('cachedPrincipal answers a cached Bearer request at once, and nothing else', async () => {
+    let now = Date.now()
+    const options = {
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      source: createStaticJWKS(issuer.jwks()),
+    }
+    const auth = createAuth({ ...options, tokenCache: {}, clock: () => now })
+    const token = await issuer.sign({ sub: 'alice' }, { expiresIn: 60 })
+    const request = (authorization: string) =>
+      new Request('http://127.0.0.1/', { headers: { authorization } })
+    expect(auth.cachedPrincipal(request(`Bearer ${token}`))).toBeUndefined()
+    const verified = await auth.authenticate(request(`Bearer ${token}`))
+    expect(verified.ok && auth.cachedPrincipal(request(`Bearer ${token}`))).toBe(
+      verified.ok && verified.principal,
+    )
+    // Anything but the canonical form is left to authenticate, which applies every rule.
+    for (const unusual of [
+      `bearer ${token}`,
+      `Bearer  ${token}`,
+      `Bearer ${token}, Bearer ${token}`,
+      'Basic eDp5',
+    ])
+      expect(auth.cachedPrincipal(request(unusual)), unusual).toBeUndefined()
+    expect(auth.cachedPrincipal(new Request('http://127.0.0.1/'))).toBeUndefined()
+    now += 61_000
+    expect(auth.cachedPrincipal(request(`Bearer ${token}`))).toBeUndefined()
+    const uncached = createAuth(options)
+    await uncached.authenticate(request(`Bearer ${token}`))
+    expect(uncached.cachedPrincipal(request(`Bearer ${token}`))).toBeUndefined()
+  })
+
   it('without a cache every call verifies', async () => {
     const source = counting(createStaticJWKS(issuer.jwks()))
     const auth = createAuth({ issuer: issuer.issuer, audience: issuer.audience, source })

@@ -120,6 +120,12 @@ export interface Auth<C extends JWTClaims = JWTClaims> {
     options: AuthenticateOptions & { optional: true },
   ): Promise<OptionalAuthResult<C>>
   authenticate(request: RequestLike, options?: AuthenticateOptions): Promise<OptionalAuthResult<C>>
+  /**
+   * The principal of a request whose `Authorization: Bearer <token>` is in the token cache, at
+   * once; `undefined` whenever `authenticate` is needed (no cache, not cached, expired, anything
+   * unusual about the header). For adapters that can answer a cached request without awaiting.
+   */
+  cachedPrincipal(request: RequestLike): Principal<C> | undefined
   /** Stops background JWKS refreshes. */
   close(): void
 }
