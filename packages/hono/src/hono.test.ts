@@ -5,7 +5,15 @@ import { type AdapterKit, createAdapterKit, SCENARIO_REQUIREMENT } from '@keygat
 import { Hono } from 'hono'
 import { getCookie } from 'hono/cookie'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AuthError, authenticate, authorize, ConfigurationError, getAuth, withAuth } from './index.js'
+import {
+  type AuthEnv,
+  AuthError,
+  authenticate,
+  authorize,
+  ConfigurationError,
+  getAuth,
+  withAuth,
+} from './index.js'
 
 const kit: AdapterKit = await createAdapterKit()
 const auth: Auth = createAuth(kit.authOptions)
@@ -199,9 +207,9 @@ describe('withAuth: authentication, requirement and handler as one Hono handler'
 
   it('answers a cached token in the same turn, and verifies anything else first', async () => {
     const token = await kit.main.sign({ sub: 'frank' })
-    const inner = withAuth(cachedAuth, (c) => c.text(c.var.auth.subject))
+    const inner = withAuth(cachedAuth, (c) => c.text(String(c.var.auth.subject)))
     const turns: boolean[] = []
-    const probe = new Hono()
+    const probe = new Hono<AuthEnv>()
     probe.get('/r', (c) => {
       const answer = inner(c, async () => {})
       turns.push(!(answer instanceof Promise))
