@@ -1,5 +1,5 @@
 import { InvalidRequestError } from '../errors.js'
-import { base64urlEncode, randomBytes, utf8 } from './encoding.js'
+import { ascii, base64urlEncode, randomBytes } from './encoding.js'
 import type { ActiveKey } from './key-ring.js'
 
 /**
@@ -75,7 +75,7 @@ export async function signAccessToken(
   if (content.clientId !== null) payload.client_id = content.clientId
   if (content.groups.length > 0) payload.groups = content.groups
   const signingInput = `${key.headerSegment}.${base64urlEncode(JSON.stringify(payload))}`
-  const signed = key.sign(utf8(signingInput))
+  const signed = key.sign(ascii(signingInput))
   const signature = signed instanceof Uint8Array ? signed : await signed
   return {
     token: `${signingInput}.${base64urlEncode(signature)}`,

@@ -13,6 +13,11 @@ export function utf8(value: string): Uint8Array<ArrayBuffer> {
   return (nodeBuffer ? nodeBuffer.from(value) : encoder.encode(value)) as Uint8Array<ArrayBuffer>
 }
 
+/** The bytes of an ASCII string (base64url segments, a JWS signing input): no UTF-8 pass needed. */
+export function ascii(value: string): Uint8Array<ArrayBuffer> {
+  return (nodeBuffer ? nodeBuffer.from(value, 'latin1') : encoder.encode(value)) as Uint8Array<ArrayBuffer>
+}
+
 export function base64urlEncode(input: Uint8Array | string): string {
   if (nodeBuffer) {
     // A view on the same memory: `Buffer.from(uint8Array)` would copy it first.

@@ -66,14 +66,14 @@ export function createRefreshTokenService(options: {
     return formatCredential(REFRESH_TOKEN_PREFIX, successorId, secret)
   }
 
-  async function newRecord(
+  function newRecord(
     id: string,
-    token: string,
     grant: RefreshGrant,
     familyId: string | null,
     now: number,
-  ) {
-    const record: RefreshTokenRecord = {
+    tokenHash: string,
+  ): RefreshTokenRecord {
+    return {
       apiKeyId: grant.apiKeyId,
       subject: grant.subject,
       permissions: grant.permissions,
@@ -82,7 +82,7 @@ export function createRefreshTokenService(options: {
       claims: grant.claims,
       data: grant.data,
       id,
-      tokenHash: sha256Sync(token) ?? (await sha256(token)),
+      tokenHash,
       familyId: familyId ?? id,
       createdAt: now,
       // Sliding expiry: each rotation starts a fresh lifetime; the API key bounds the chain.
@@ -91,14 +91,14 @@ export function createRefreshTokenService(options: {
       successorId: null,
       revokedAt: null,
     }
-    return record
   }
 
   return {
     async issue(grant) {
       // First tokens are random; only successors are derived.
       const { id, credential } = generateCredential(REFRESH_TOKEN_PREFIX)
-      const record = await newRecord(id, credential, grant, null, clock())
+      const hash = sha256Sync(credential) ?? (await sha256(credential))
+      const record = newRecord(id, grant, null, clock(), hash)
       await store.createRefreshToken(record)
       return { token: credential, record }
     },
@@ -117,7 +117,8 @@ export function createRefreshTokenService(options: {
         const now = clock()
         const successorId = generateId()
         const token = await successorToken(record.id, successorId)
-        const successor = await newRecord(successorId, token, record, record.familyId, now)
+        const hash = sha256Sync(token) ?? (await sha256(token))
+        const successor = newRecord(successorId, record, record.familyId, now, hash)
         const result = await store.consumeRefreshToken(record.id, now, successor)
         if (result.consumed) return { token, record: successor, replayed: false }
         // A concurrent request consumed it first: answer as a replay of that one.
