@@ -51,11 +51,11 @@ export function checkCustomClaims(claims: Record<string, unknown>): Record<strin
  *
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-2
  */
-export async function signAccessToken(
+export function signAccessToken(
   key: ActiveKey,
   content: AccessTokenContent,
   now: number,
-): Promise<{ token: string; jti: string; expiresAt: number; expiresIn: number }> {
+): SignedAccessToken | Promise<SignedAccessToken> {
   const iat = Math.floor(now / 1000)
   const expiresIn = Math.max(1, Math.floor(content.ttlMs / 1000))
   // 128 random bits make `jti` unique without coordination (RFC 7519 §4.1.7).
@@ -75,12 +75,21 @@ export async function signAccessToken(
   if (content.clientId !== null) payload.client_id = content.clientId
   if (content.groups.length > 0) payload.groups = content.groups
   const signingInput = `${key.headerSegment}.${base64urlEncode(JSON.stringify(payload))}`
-  const signed = key.sign(ascii(signingInput))
-  const signature = signed instanceof Uint8Array ? signed : await signed
-  return {
+  const finish = (signature: Uint8Array): SignedAccessToken => ({
     token: `${signingInput}.${base64urlEncode(signature)}`,
     jti,
     expiresAt: (iat + expiresIn) * 1000,
     expiresIn,
-  }
+  })
+  // Signed at once on Node's event loop (Ed25519, P-256); a promise from the thread pool or WebCrypto.
+  const signed = key.sign(ascii(signingInput))
+  return signed instanceof Uint8Array ? finish(signed) : signed.then(finish)
+}
+
+/** A signed access token and what the issuer reports about it. */
+export interface SignedAccessToken {
+  token: string
+  jti: string
+  expiresAt: number
+  expiresIn: number
 }

@@ -59,8 +59,9 @@ export function createGrants(
     let key: Awaited<ReturnType<KeyRing['active']>>
     let signed: Awaited<ReturnType<typeof signAccessToken>>
     try {
-      key = await keyRing.active()
-      signed = await signAccessToken(key, { issuer, ...content }, clock())
+      key = keyRing.activeNow() ?? (await keyRing.active())
+      const signing = signAccessToken(key, { issuer, ...content }, clock())
+      signed = signing instanceof Promise ? await signing : signing
     } catch (error) {
       // Nobody will wait for it now; its failure must not surface as an unhandled rejection.
       pendingRefresh.catch(() => {})

@@ -11,11 +11,29 @@ import type { APIKeyRecord } from './store.js'
  * address, and a caller over the limit is refused (429) before any credential work is done.
  */
 
-async function refuseIfLimited(ctx: IssuerContext, keyId: string | undefined, address: string | undefined) {
+/**
+ * Throws `RateLimitedError` when the key id or the address is over its limit. Both are asked at
+ * once (one round trip's wait with a shared limiter); a limiter that answers at once (memory)
+ * costs no promise at all.
+ */
+function refuseIfLimited(
+  ctx: IssuerContext,
+  keyId: string | undefined,
+  address: string | undefined,
+): Promise<void> | undefined {
   const { limiter } = ctx
-  if (!limiter) return
-  if (keyId !== undefined) refuse(ctx, 'key', keyId, address, await limiter.check(`key:${keyId}`))
-  if (address !== undefined) refuse(ctx, 'address', keyId, address, await limiter.check(`address:${address}`))
+  if (!limiter) return undefined
+  const byKey = keyId === undefined ? 0 : limiter.check(`key:${keyId}`)
+  const byAddress = address === undefined ? 0 : limiter.check(`address:${address}`)
+  const decide = (key: number, addr: number) => {
+    refuse(ctx, 'key', keyId, address, key)
+    refuse(ctx, 'address', keyId, address, addr)
+  }
+  if (typeof byKey === 'number' && typeof byAddress === 'number') {
+    decide(byKey, byAddress)
+    return undefined
+  }
+  return Promise.all([byKey, byAddress]).then(([key, addr]) => decide(key, addr))
 }
 
 function refuse(
@@ -63,7 +81,8 @@ export async function authenticateClient(
   const address = ctx.clientAddress(request)
   // The id is only trusted for counting once the checksum held; garbage counts per address.
   const keyId = ctx.apiKeys.parse(credentials.secret)
-  await refuseIfLimited(ctx, keyId, address)
+  const limited = refuseIfLimited(ctx, keyId, address)
+  if (limited) await limited
   try {
     if (credentials.clientId !== undefined && credentials.clientId !== keyId) {
       throw new CredentialRejected('client_id_mismatch', keyId ?? null)
@@ -86,7 +105,8 @@ export async function authenticateAdmin(
   const match = header === null ? null : /^bearer\s+(\S+)\s*$/i.exec(header.trim())
   if (!match) throw new TokenMissingError('The admin credential is missing')
   const address = ctx.clientAddress(request)
-  await refuseIfLimited(ctx, undefined, address)
+  const limited = refuseIfLimited(ctx, undefined, address)
+  if (limited) await limited
   if (ctx.adminTokenHash === undefined || !constantTimeEqual(await sha256(match[1]!), ctx.adminTokenHash)) {
     await recordFailure(ctx, route, 'admin_mismatch', null, address)
     throw new InvalidClientError('The admin credential is invalid')

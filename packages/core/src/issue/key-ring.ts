@@ -27,6 +27,8 @@ export interface ActiveKey {
 export interface KeyRing {
   /** The current key, after running any rotation step that is due. */
   active(): Promise<ActiveKey>
+  /** The current key when no rotation step or reload is due, without a promise; else `undefined`. */
+  activeNow(): ActiveKey | undefined
   /** The keys to publish in the JWKS now. */
   published(): Promise<JWK[]>
   /** A published key by `kid`; reloads from the store at most once per cooldown on a miss. */
@@ -257,6 +259,9 @@ export function createKeyRing(options: {
   }
 
   return {
+    activeNow() {
+      return activeKey !== undefined && clock() < checkAt ? activeKey : undefined
+    },
     async active() {
       if (activeKey === undefined || clock() >= checkAt) await sync()
       if (!activeKey) throw new KeysUnavailableError('No signing key is available', 1)

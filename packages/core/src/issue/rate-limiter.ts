@@ -5,10 +5,13 @@ import type { Clock } from '../types.js'
  * implementation (`@keygate/redis`) lets several processes enforce one limit.
  */
 export interface RateLimiter {
-  /** Seconds the caller must wait before another attempt for `key`; 0 when allowed. */
-  check(key: string): Promise<number>
+  /**
+   * Seconds the caller must wait before another attempt for `key`; 0 when allowed. Asked on every
+   * credential check: a limiter that knows at once may answer without a promise.
+   */
+  check(key: string): number | Promise<number>
   /** Records a failure for `key`; returns the seconds to wait if this failure exhausted the budget, else 0. */
-  fail(key: string): Promise<number>
+  fail(key: string): number | Promise<number>
 }
 
 /** Options of `createMemoryRateLimiter`. */
@@ -48,12 +51,12 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions): Rate
     Math.max(1, Math.ceil((entry.start + options.windowMs - now) / 1000))
 
   return {
-    async check(key) {
+    check(key) {
       const now = clock()
       const entry = current(key, now)
       return entry && entry.failures >= options.maxFailures ? waitOf(entry, now) : 0
     },
-    async fail(key) {
+    fail(key) {
       const now = clock()
       let entry = current(key, now)
       if (!entry) {
