@@ -1,6 +1,7 @@
 /**
- * `authenticate(auth)` for Express 4 and 5. Builds on `auth.authenticate` (from `createAuth`)
- * and `fromNodeRequest` from `@keygate/core/http`; errors are rendered by `sendError`.
+ * `authenticate(auth)` for Express 4 and 5. Builds on `auth.authenticate` and
+ * `auth.cachedPrincipal` (from `createAuth`) and `fromNodeRequest` from `@keygate/core/http`;
+ * errors are rendered by `sendError`.
  */
 import { type Auth, ConfigurationError, type JWTClaims } from '@keygate/core'
 import { type AdapterAuthenticateOptions, authenticateOptionsFor, fromNodeRequest } from '@keygate/core/http'
@@ -30,9 +31,21 @@ export function authenticate<C extends JWTClaims = JWTClaims>(
   const render: RenderOptions = { realm: options.realm, onError: options.onError }
   const optionsFor = authenticateOptionsFor(options)
 
+  // The token cache answers only the plain bearer header; a token finder or `?access_token=` needs core.
+  const fromCache = options.getToken === undefined && !options.allowQuery
+
   return function authenticate(req, res, next) {
+    const request = fromNodeRequest(req)
+    if (fromCache) {
+      // A token verified before goes on at once: no promise, no extra turn of the event loop.
+      const principal = auth.cachedPrincipal(request)
+      if (principal !== undefined) {
+        setPrincipal(req, principal)
+        return next()
+      }
+    }
     // With `optional`, core answers a request without any token with `principal: null`.
-    auth.authenticate(fromNodeRequest(req), optionsFor(req)).then((result) => {
+    auth.authenticate(request, optionsFor(req)).then((result) => {
       if (!result.ok) return sendError(result.error, req, res, next, render)
       setPrincipal(req, result.principal)
       return next()

@@ -8,9 +8,12 @@ import { AuthError, type AuthRequest, authenticate, authorize, ConfigurationErro
 
 const kit: AdapterKit = await createAdapterKit()
 const auth: Auth = createAuth(kit.authOptions)
+// With the token cache: a repeated token takes the same-turn path (auth.cachedPrincipal).
+const cachedAuth: Auth = createAuth({ ...kit.authOptions, tokenCache: {} })
 
 afterAll(async () => {
   auth.close()
+  cachedAuth.close()
   await kit.close()
 })
 
@@ -24,7 +27,7 @@ const onBug: ErrorRequestHandler = (error, _req, res, _next) => {
   res.status(500).json({ bug: AuthError.is(error) ? error.code : 'other' })
 }
 
-function buildApp(createApp: () => Express): Express {
+function buildApp(createApp: () => Express, auth: Auth): Express {
   const app = createApp()
   app.get('/protected', authenticate(auth), reply)
   app.get('/scoped', authenticate(auth), authorize(SCENARIO_REQUIREMENT), reply)
@@ -85,18 +88,30 @@ const versions: [string, () => Express][] = [
 
 describe.each(versions)('%s', (_name, createApp) => {
   let server: { url: string; close: () => Promise<void> }
+  let cached: { url: string; close: () => Promise<void> }
   const get = (path: string, headers: Record<string, string> = {}) =>
     fetch(`${server.url}${path}`, { headers })
 
   beforeAll(async () => {
-    server = await listen(buildApp(createApp))
+    server = await listen(buildApp(createApp, auth))
+    cached = await listen(buildApp(createApp, cachedAuth))
   })
-  afterAll(() => server.close())
+  afterAll(async () => {
+    await server.close()
+    await cached.close()
+  })
 
   describe('shared scenarios over a real socket', () => {
     it.each(kit.scenarios.map((s) => [s.name, s] as const))('%s', (_n, scenario) =>
       kit.run(scenario, server.url),
     )
+  })
+
+  describe('shared scenarios with the token cache, twice (the second pass answers from the cache)', () => {
+    it.each(kit.scenarios.map((s) => [s.name, s] as const))('%s', async (_n, scenario) => {
+      await kit.run(scenario, cached.url)
+      await kit.run(scenario, cached.url)
+    })
   })
 
   it('types req.auth on an AuthRequest', async () => {
