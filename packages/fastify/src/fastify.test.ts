@@ -6,6 +6,8 @@ import { AuthError, authenticate, ConfigurationError, getAuth, keygate } from '.
 
 const kit: AdapterKit = await createAdapterKit()
 const auth: Auth = createAuth(kit.authOptions)
+// With the token cache: a repeated token goes on through `done()` at once (auth.cachedPrincipal).
+const cachedAuth: Auth = createAuth({ ...kit.authOptions, tokenCache: {} })
 
 function reply(request: FastifyRequest) {
   const principal = getAuth(request)
@@ -18,7 +20,7 @@ function optionalReply(request: FastifyRequest) {
 }
 
 /** The scenario routes protected with the decorators (`onRequest`/`preHandler`). */
-async function decoratorApp(): Promise<FastifyInstance> {
+async function decoratorApp(auth: Auth): Promise<FastifyInstance> {
   const app = Fastify()
   await app.register(keygate, { auth })
   app.get('/protected', { onRequest: app.authenticate }, reply)
@@ -28,7 +30,7 @@ async function decoratorApp(): Promise<FastifyInstance> {
 }
 
 /** The same routes protected by route-level `config.auth` only. */
-async function configApp(): Promise<FastifyInstance> {
+async function configApp(auth: Auth): Promise<FastifyInstance> {
   const app = Fastify()
   // Not awaited on purpose: routes declared right after register still get the onRoute hook.
   app.register(keygate, { auth })
@@ -58,17 +60,20 @@ function injector(app: FastifyInstance) {
 
 afterAll(async () => {
   auth.close()
+  cachedAuth.close()
   await kit.close()
 })
 
 describe.each([
-  ['decorators', decoratorApp],
-  ['route config', configApp],
-] as const)('Fastify 5 with %s', (_name, build) => {
+  ['decorators', decoratorApp, auth],
+  ['route config', configApp, auth],
+  ['decorators and the token cache', decoratorApp, cachedAuth],
+  ['route config and the token cache', configApp, cachedAuth],
+] as const)('Fastify 5 with %s', (_name, build, withAuth) => {
   let app: FastifyInstance
   let url: string
   beforeAll(async () => {
-    app = await build()
+    app = await build(withAuth)
     url = await app.listen({ port: 0, host: '127.0.0.1' })
   })
   afterAll(() => app.close())

@@ -9,16 +9,28 @@ import {
   authorize as check,
   defineRequirement,
   type JWTClaims,
+  type RequestLike,
   type Requirement,
   TokenMissingError,
 } from '@keygate/core'
 import { type AdapterAuthenticateOptions, authenticateOptionsFor, fromNodeRequest } from '@keygate/core/http'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { isAnonymous, setPrincipal } from './principal.js'
 import { type RenderOptions, sendError } from './send-error.js'
 
-/** A hook for `onRequest` or `preHandler`: resolves to the reply when it answered. */
-export type AuthHook = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>
+/**
+ * A hook for `onRequest` or `preHandler`: resolves to the reply when it answered. Called by
+ * Fastify with `done`, a request it can decide at once (`authenticate` with a token-cache hit)
+ * goes on through `done()` without a promise; called by hand, it always returns a promise.
+ */
+export interface AuthHook {
+  (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>
+  (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: HookHandlerDoneFunction,
+  ): Promise<FastifyReply | undefined> | undefined
+}
 
 /** Options of `authenticate` (and of the plugin). */
 export interface AuthenticateOptions extends RenderOptions, AdapterAuthenticateOptions<FastifyRequest> {}
@@ -42,12 +54,30 @@ export function authenticate<C extends JWTClaims = JWTClaims>(
   const render: RenderOptions = { realm: options.realm, onError: options.onError }
   const optionsFor = authenticateOptionsFor(options)
 
-  return async function authenticate(request, reply) {
+  // The token cache answers only the plain bearer header; a token finder or `?access_token=` needs core.
+  const fromCache = options.getToken === undefined && !options.allowQuery
+
+  async function verify(request: FastifyRequest, reply: FastifyReply, fromRequest: RequestLike) {
     // With `optional`, core answers a request without any token with `principal: null`.
-    const result = await auth.authenticate(fromNodeRequest(request), optionsFor(request))
+    const result = await auth.authenticate(fromRequest, optionsFor(request))
     if (result.ok) return void setPrincipal(request, result.principal)
     return sendError(result.error, request, reply, render)
   }
+
+  // Not `async`: Fastify refuses async hooks that take `done`.
+  return function authenticate(request: FastifyRequest, reply: FastifyReply, done?: HookHandlerDoneFunction) {
+    const fromRequest = fromNodeRequest(request)
+    if (fromCache) {
+      const principal = auth.cachedPrincipal(fromRequest)
+      if (principal !== undefined) {
+        setPrincipal(request, principal)
+        if (!done) return Promise.resolve(undefined)
+        done()
+        return undefined
+      }
+    }
+    return verify(request, reply, fromRequest)
+  } as AuthHook
 }
 
 /**
