@@ -5,15 +5,16 @@
 // Layout: this process holds the JWKS (createTestIssuer on 127.0.0.1) and drives autocannon;
 // each server runs alone in a child process (servers.mjs), so the load generator and the
 // server under test never share an event loop. Everything stays on 127.0.0.1.
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
+import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { createTestIssuer } from '../../packages/core/dist/testing/index.js'
 
 // `node run.mjs --duration=2` for a quicker, noisier run.
 const DURATION_S = Number(process.argv.find((a) => a.startsWith('--duration='))?.slice(11) ?? 2)
-// `--rounds=5` for more passes (the best one counts): steadier figures on a busy machine.
-const ROUNDS = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 3)
+// `--rounds=9` for more passes: steadier medians on a busy machine.
+const ROUNDS = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 5)
 const WARMUP_S = 1
 const CONNECTIONS = 10
 const BURST = 500
@@ -55,6 +56,19 @@ const LABEL = {
   jose: 'jose jwtVerify',
 }
 
+// With `taskset` and at least two CPUs, the servers run on the last CPU and this process (the
+// load generator) on the others, so autocannon never competes with the server it measures.
+const PIN = (() => {
+  const cpus = os.availableParallelism()
+  if (cpus < 2 || process.argv.includes('--no-pin')) return undefined
+  try {
+    execFileSync('taskset', ['-pc', `0-${cpus - 2}`, String(process.pid)], { stdio: 'ignore' })
+    return { server: String(cpus - 1), load: `0-${cpus - 2}` }
+  } catch {
+    return undefined // no taskset: unpinned
+  }
+})()
+
 const issuer = await createTestIssuer({ algorithms: ['RS256'] })
 await issuer.listen()
 const token = await issuer.sign({ sub: 'bench-user', scope: 'read' }, { expiresIn: 3600 })
@@ -78,9 +92,12 @@ async function startServer(framework, kind) {
 }
 
 async function spawnServer(framework, kind) {
-  const child = spawn(process.execPath, [serverScript, `${framework}:${kind}`, config], {
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  })
+  const args = [serverScript, `${framework}:${kind}`, config]
+  const child = PIN
+    ? spawn('taskset', ['-c', PIN.server, process.execPath, ...args], {
+        stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+      })
+    : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
   const port = await new Promise((resolve, reject) => {
     let out = ''
     child.stdout.on('data', (chunk) => {
@@ -106,13 +123,14 @@ async function spawnServer(framework, kind) {
 const load = (url, options) =>
   autocannon({ url, headers: { authorization: `Bearer ${token}` }, connections: CONNECTIONS, ...options })
 
-// Every server starts first and stays up; then ROUNDS round-robin passes measure each one, and
-// the best pass counts. Interleaving spreads any drift in machine load over all variants, and
-// best-of-N discards passes disturbed by other processes (this machine is shared).
+// Every server starts first and stays up; then ROUNDS round-robin passes measure each one.
+// A variant's ratios are taken against its framework's no-auth server measured in the same pass
+// (moments apart), and the median over the passes is reported: a pass disturbed by other
+// processes (this machine is shared) moves a median far less than a best-of or a mean.
 const servers = []
 for (const [framework, kind] of VARIANTS) {
   const server = await startServer(framework, kind)
-  servers.push({ framework, kind, server, best: undefined })
+  servers.push({ framework, kind, server, runs: [] })
   await load(server.url, { duration: WARMUP_S })
 }
 try {
@@ -121,22 +139,35 @@ try {
       const cpuBefore = await entry.server.cpu()
       const result = await load(entry.server.url, { duration: DURATION_S })
       const cpuMicros = (await entry.server.cpu()) - cpuBefore
-      const run = {
+      entry.runs.push({
         rps: result.requests.average,
         p99: result.latency.p99,
         cpu: cpuMicros / result.requests.total,
         bad: result.non2xx + result.errors,
-      }
-      const bad = (entry.best?.bad ?? 0) + run.bad
-      const cpu = Math.min(entry.best?.cpu ?? Number.POSITIVE_INFINITY, run.cpu)
-      if (!entry.best || run.rps > entry.best.rps) entry.best = run
-      entry.best = { ...entry.best, bad, cpu }
+      })
     }
   }
 } finally {
   await Promise.all(servers.map((entry) => entry.server.stop()))
 }
-const rows = servers.map(({ framework, kind, best }) => ({ framework, kind, ...best }))
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = sorted.length >> 1
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+const rows = servers.map(({ framework, kind, runs }) => {
+  const base = servers.find((s) => s.framework === framework && s.kind === 'none').runs
+  return {
+    framework,
+    kind,
+    rps: median(runs.map((r) => r.rps)),
+    p99: median(runs.map((r) => r.p99)),
+    cpu: median(runs.map((r) => r.cpu)),
+    ratio: median(runs.map((r, i) => r.rps / base[i].rps)),
+    cpuRatio: median(runs.map((r, i) => base[i].cpu / r.cpu)),
+    bad: runs.reduce((sum, r) => sum + r.bad, 0),
+  }
+})
 
 const bursts = []
 for (const [framework, kind] of VARIANTS) {
@@ -157,26 +188,26 @@ for (const [framework, kind] of VARIANTS) {
 }
 await issuer.close()
 
-const noAuth = (framework) => rows.find((r) => r.framework === framework && r.kind === 'none')
 const pad = (value, width, right = false) =>
   right ? String(value).padStart(width) : String(value).padEnd(width)
 console.log(
-  `\nProtected GET, RS256, ${CONNECTIONS} connections, best of ${ROUNDS} interleaved ${DURATION_S} s runs (after ${WARMUP_S} s warm-up), Node ${process.version}\n`,
+  `\nProtected GET, RS256, ${CONNECTIONS} connections, medians of ${ROUNDS} interleaved ${DURATION_S} s runs (after ${WARMUP_S} s warm-up), Node ${process.version}${PIN ? `, servers pinned to CPU ${PIN.server}, load on CPU ${PIN.load}` : ', unpinned'}\n`,
 )
 console.log(
   `${pad('framework', 10)}${pad('variant', 24)}${pad('req/s', 10, true)}${pad('p99 ms', 9, true)}${pad('auth÷no-auth', 14, true)}${pad('CPU µs/req', 12, true)}${pad('CPU ratio', 11, true)}`,
 )
 for (const r of rows) {
-  const base = noAuth(r.framework)
-  const ratio = (r.rps / base.rps).toFixed(2)
+  const ratio = r.ratio.toFixed(2)
   // The same ratio from the server's CPU time per request (no-auth CPU ÷ this CPU).
-  const cpuRatio = (base.cpu / r.cpu).toFixed(2)
+  const cpuRatio = r.cpuRatio.toFixed(2)
   const warn = r.bad > 0 ? `  (${r.bad} non-2xx/errors!)` : ''
   console.log(
     `${pad(r.framework, 10)}${pad(LABEL[r.kind] ?? r.kind, 24)}${pad(Math.round(r.rps), 10, true)}${pad(r.p99, 9, true)}${pad(ratio, 14, true)}${pad(r.cpu.toFixed(1), 12, true)}${pad(cpuRatio, 11, true)}${warn}`,
   )
 }
-console.log('\nCPU µs/req: server CPU time (user + system) per request, least of the runs.')
+console.log(
+  '\nRatios: this variant ÷ its no-auth server in the same pass, median over passes. CPU µs/req: server CPU time (user + system) per request.',
+)
 console.log(
   `\nJWKS fetches during a ${BURST}-request burst (${BURST_CONNECTIONS} connections) on a cold process\n`,
 )
