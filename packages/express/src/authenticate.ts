@@ -31,21 +31,17 @@ export function authenticate<C extends JWTClaims = JWTClaims>(
   const render: RenderOptions = { realm: options.realm, onError: options.onError }
   const optionsFor = authenticateOptionsFor(options)
 
-  // The token cache answers only the plain bearer header; a token finder or `?access_token=` needs core.
-  const fromCache = options.getToken === undefined && !options.allowQuery
-
   return function authenticate(req, res, next) {
     const request = fromNodeRequest(req)
-    if (fromCache) {
-      // A token verified before goes on at once: no promise, no extra turn of the event loop.
-      const principal = auth.cachedPrincipal(request)
-      if (principal !== undefined) {
-        setPrincipal(req, principal)
-        return next()
-      }
+    const perRequest = optionsFor(req)
+    // A token verified before goes on at once: no promise, no extra turn of the event loop.
+    const principal = auth.cachedPrincipal(request, perRequest)
+    if (principal !== undefined) {
+      setPrincipal(req, principal)
+      return next()
     }
     // With `optional`, core answers a request without any token with `principal: null`.
-    auth.authenticate(request, optionsFor(req)).then((result) => {
+    auth.authenticate(request, perRequest).then((result) => {
       if (!result.ok) return sendError(result.error, req, res, next, render)
       setPrincipal(req, result.principal)
       return next()

@@ -6,6 +6,7 @@
 import {
   type Auth,
   ConfigurationError,
+  type AuthenticateOptions as CoreAuthenticateOptions,
   authorize as check,
   defineRequirement,
   type JWTClaims,
@@ -54,12 +55,14 @@ export function authenticate<C extends JWTClaims = JWTClaims>(
   const render: RenderOptions = { realm: options.realm, onError: options.onError }
   const optionsFor = authenticateOptionsFor(options)
 
-  // The token cache answers only the plain bearer header; a token finder or `?access_token=` needs core.
-  const fromCache = options.getToken === undefined && !options.allowQuery
-
-  async function verify(request: FastifyRequest, reply: FastifyReply, fromRequest: RequestLike) {
+  async function verify(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    fromRequest: RequestLike,
+    perRequest: CoreAuthenticateOptions,
+  ) {
     // With `optional`, core answers a request without any token with `principal: null`.
-    const result = await auth.authenticate(fromRequest, optionsFor(request))
+    const result = await auth.authenticate(fromRequest, perRequest)
     if (result.ok) return void setPrincipal(request, result.principal)
     return sendError(result.error, request, reply, render)
   }
@@ -67,16 +70,15 @@ export function authenticate<C extends JWTClaims = JWTClaims>(
   // Not `async`: Fastify refuses async hooks that take `done`.
   return function authenticate(request: FastifyRequest, reply: FastifyReply, done?: HookHandlerDoneFunction) {
     const fromRequest = fromNodeRequest(request)
-    if (fromCache) {
-      const principal = auth.cachedPrincipal(fromRequest)
-      if (principal !== undefined) {
-        setPrincipal(request, principal)
-        if (!done) return Promise.resolve(undefined)
-        done()
-        return undefined
-      }
+    const perRequest = optionsFor(request)
+    const principal = auth.cachedPrincipal(fromRequest, perRequest)
+    if (principal !== undefined) {
+      setPrincipal(request, principal)
+      if (!done) return Promise.resolve(undefined)
+      done()
+      return undefined
     }
-    return verify(request, reply, fromRequest)
+    return verify(request, reply, fromRequest, perRequest)
   } as AuthHook
 }
 

@@ -5,6 +5,7 @@
  */
 import {
   type Auth,
+  type AuthenticateOptions,
   ConfigurationError,
   defineRequirement,
   type JWTClaims,
@@ -57,24 +58,22 @@ export function withAuth<C extends JWTClaims = JWTClaims>(
   const render: RenderOptions = { realm: options.realm, onError: options.onError }
   const optionsFor = authenticateOptionsFor<Context>(options)
   const required = options.requirement === undefined ? undefined : defineRequirement(options.requirement)
-  // The cache answers only the plain bearer header; a token finder or `?access_token=` needs core.
-  const fromCache = options.getToken === undefined && !options.allowQuery && required === undefined
 
-  async function verifyThenRun(c: Context<OptionalAuthEnv<C>>): Promise<Response> {
+  async function verifyThenRun(c: Context<OptionalAuthEnv<C>>, perRequest: AuthenticateOptions) {
     const refused =
-      (await authenticateInto(auth, c, optionsFor(c), render)) ??
+      (await authenticateInto(auth, c, perRequest, render)) ??
       (required === undefined ? undefined : await authorizeOrRefuse(c, required, render))
     return refused ?? run(c)
   }
 
   return function withAuth(c: Context<OptionalAuthEnv<C>>) {
-    if (fromCache) {
-      const principal = auth.cachedPrincipal(c.req.raw)
-      if (principal !== undefined) {
-        c.set('auth', principal)
-        return run(c)
-      }
+    const perRequest = optionsFor(c)
+    // A requirement is checked asynchronously (providers may be), so only a bare route goes on at once.
+    const principal = required === undefined ? auth.cachedPrincipal(c.req.raw, perRequest) : undefined
+    if (principal !== undefined) {
+      c.set('auth', principal)
+      return run(c)
     }
-    return verifyThenRun(c)
+    return verifyThenRun(c, perRequest)
   }
 }

@@ -184,6 +184,7 @@ export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions
       const { getToken, optional } = authenticateOptions
       if (getToken !== undefined) return authenticateWith(request, getToken, optional)
       const authorization = request.headers.get('authorization')
+      // getToken was handled above; `?access_token=` could object to a header token.
       if (!authenticateOptions.allowQuery) {
         const hit = cachedFor(authorization)
         if (hit !== undefined) return Promise.resolve(verified(hit))
@@ -203,7 +204,11 @@ export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions
   return {
     verify,
     authenticate: authenticate as Auth<C>['authenticate'],
-    cachedPrincipal: (request) => cachedFor(request.headers.get('authorization')),
+    cachedPrincipal(request, options = NO_OPTIONS) {
+      // Only the plain bearer header is looked up; a token finder or `?access_token=` needs authenticate.
+      if (options.getToken !== undefined || options.allowQuery) return undefined
+      return cachedFor(request.headers.get('authorization'))
+    },
     close() {
       for (const issuer of issuers.values()) if (issuer.ownsSource) issuer.source?.close()
     },

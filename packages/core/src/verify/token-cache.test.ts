@@ -80,6 +80,10 @@ describe('verified-token cache', () => {
     ])
       expect(auth.cachedPrincipal(request(unusual)), unusual).toBeUndefined()
     expect(auth.cachedPrincipal(new Request('http://127.0.0.1/'))).toBeUndefined()
+    // Options that find the token elsewhere need authenticate; `optional` changes nothing for a hit.
+    expect(auth.cachedPrincipal(request(`Bearer ${token}`), { getToken: () => token })).toBeUndefined()
+    expect(auth.cachedPrincipal(request(`Bearer ${token}`), { allowQuery: true })).toBeUndefined()
+    expect(auth.cachedPrincipal(request(`Bearer ${token}`), { optional: true })).toBeDefined()
     now += 61_000
     expect(auth.cachedPrincipal(request(`Bearer ${token}`))).toBeUndefined()
     const uncached = createAuth(options)

@@ -121,11 +121,13 @@ export interface Auth<C extends JWTClaims = JWTClaims> {
   ): Promise<OptionalAuthResult<C>>
   authenticate(request: RequestLike, options?: AuthenticateOptions): Promise<OptionalAuthResult<C>>
   /**
-   * The principal of a request whose `Authorization: Bearer <token>` is in the token cache, at
-   * once; `undefined` whenever `authenticate` is needed (no cache, not cached, expired, anything
-   * unusual about the header). For adapters that can answer a cached request without awaiting.
+   * The principal `authenticate(request, options)` would give, at once, when the request's
+   * `Authorization: Bearer <token>` is in the token cache; `undefined` whenever `authenticate`
+   * is needed (no cache, not cached, expired, anything unusual about the header, or options
+   * that find the token elsewhere: `getToken`, `allowQuery`). For adapters that can answer a
+   * cached request without awaiting.
    */
-  cachedPrincipal(request: RequestLike): Principal<C> | undefined
+  cachedPrincipal(request: RequestLike, options?: AuthenticateOptions): Principal<C> | undefined
   /** Stops background JWKS refreshes. */
   close(): void
 }
