@@ -47,7 +47,7 @@ export async function readBodyText(message: Request | Response, maxBytes: number
     if (error instanceof BodyReadError) throw error
     throw new BodyReadError('read', { cause: error })
   }
-  return decodeUTF8(chunks.length === 1 ? chunks[0]! : concat(chunks, size))
+  return decodeUTF8(concatBytes(chunks, size))
 }
 
 /** Strict UTF-8 decoding; throws `BodyReadError('encoding')`. */
@@ -59,7 +59,9 @@ export function decodeUTF8(bytes: Uint8Array): string {
   }
 }
 
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
+/** The chunks of a body as one byte array (the chunk itself when there is one); `size` is their total. */
+export function concatBytes(chunks: Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!
   const out = new Uint8Array(size)
   let offset = 0
   for (const chunk of chunks) {

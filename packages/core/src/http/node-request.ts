@@ -6,6 +6,7 @@
  */
 import { InvalidRequestError } from '../errors.js'
 import type { IssuerRequest, IssuerResponse } from '../issue/exchange.js'
+import { concatBytes } from '../read-body.js'
 import { type NodeHeaders, nodeHeaders } from './node-headers.js'
 
 /**
@@ -77,7 +78,7 @@ async function readNodeBody(request: NodeIncomingRequest, maxBytes: number): Pro
     // Leaving the loop early (too large) ends the iteration: nothing more is buffered.
     for await (const chunk of request) add(chunk)
   }
-  return concat(chunks, size)
+  return concatBytes(chunks, size)
 }
 
 type NodeStream = Required<Pick<NodeIncomingRequest, 'on' | 'removeListener'>> & NodeIncomingRequest
@@ -110,17 +111,6 @@ function readEvents(request: NodeStream, add: (chunk: Uint8Array | string) => vo
     }
     for (const event in listeners) request.on(event, listeners[event]!)
   })
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!
-  const body = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    body.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return body
 }
 
 const tooLarge = () => new InvalidRequestError('The request body is too large')

@@ -56,6 +56,18 @@ export function createMemoryIssuerStore(): MemoryIssuerStore {
     calls[name] = (calls[name] ?? 0) + 1
   }
 
+  /** Revokes every live refresh token that `matches`; returns how many. */
+  function revokeRefreshTokensWhere(matches: (record: RefreshTokenRecord) => boolean, at: number): number {
+    let n = 0
+    for (const record of refreshTokens.values()) {
+      if (record.revokedAt === null && matches(record)) {
+        record.revokedAt = at
+        n += 1
+      }
+    }
+    return n
+  }
+
   return {
     calls,
     async getSigningKeys(): Promise<SigningKeyRing> {
@@ -128,25 +140,11 @@ export function createMemoryIssuerStore(): MemoryIssuerStore {
     },
     async revokeRefreshFamily(familyId, at) {
       count('revokeRefreshFamily')
-      let n = 0
-      for (const record of refreshTokens.values()) {
-        if (record.familyId === familyId && record.revokedAt === null) {
-          record.revokedAt = at
-          n += 1
-        }
-      }
-      return n
+      return revokeRefreshTokensWhere((record) => record.familyId === familyId, at)
     },
     async revokeRefreshTokensOfAPIKey(apiKeyId, at) {
       count('revokeRefreshTokensOfAPIKey')
-      let n = 0
-      for (const record of refreshTokens.values()) {
-        if (record.apiKeyId === apiKeyId && record.revokedAt === null) {
-          record.revokedAt = at
-          n += 1
-        }
-      }
-      return n
+      return revokeRefreshTokensWhere((record) => record.apiKeyId === apiKeyId, at)
     },
     async deleteExpiredRefreshTokens(before) {
       count('deleteExpiredRefreshTokens')

@@ -31,20 +31,21 @@ function countMemberNames(text: string): number {
 
 const NOT_FINITE = -1
 
-// Members of every object or array in the parsed value, or NOT_FINITE when a number
-// overflowed. Primitives are handled in the loops, so a flat claim set costs no recursion.
+// Members below one array item or member value: 0 for a primitive (NOT_FINITE for an
+// overflowed number); a flat claim set costs no recursion.
+function countItem(item: unknown): number {
+  if (typeof item === 'number') return Number.isFinite(item) ? 0 : NOT_FINITE
+  return typeof item === 'object' && item !== null ? countParsedMembers(item) : 0
+}
+
+// Members of every object or array in the parsed value, or NOT_FINITE when a number overflowed.
 function countParsedMembers(value: object): number {
   let count = 0
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i]
-      if (typeof item === 'number') {
-        if (!Number.isFinite(item)) return NOT_FINITE
-      } else if (typeof item === 'object' && item !== null) {
-        const inner = countParsedMembers(item)
-        if (inner === NOT_FINITE) return NOT_FINITE
-        count += inner
-      }
+      const inner = countItem(value[i])
+      if (inner === NOT_FINITE) return NOT_FINITE
+      count += inner
     }
     return count
   }
@@ -52,14 +53,9 @@ function countParsedMembers(value: object): number {
   // Own keys only: a polluted Object.prototype must not change the count.
   const names = Object.keys(record)
   for (let i = 0; i < names.length; i++) {
-    const item = record[names[i]!]
-    if (typeof item === 'number') {
-      if (!Number.isFinite(item)) return NOT_FINITE
-    } else if (typeof item === 'object' && item !== null) {
-      const inner = countParsedMembers(item)
-      if (inner === NOT_FINITE) return NOT_FINITE
-      count += inner
-    }
+    const inner = countItem(record[names[i]!])
+    if (inner === NOT_FINITE) return NOT_FINITE
+    count += inner
   }
   return count + names.length
 }
