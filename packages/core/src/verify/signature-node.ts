@@ -2,7 +2,7 @@ import { matchKey } from '../jwks/match-key.js'
 import type { JWK } from '../types.js'
 import { MIN_RSA_BITS, SIGNATURE_BYTES } from './algorithm-limits.js'
 import { toAuthError } from './map-error.js'
-import { hashBits, type SignatureBackend, type SignatureCheck } from './signature.js'
+import { hashBits, perKey, type SignatureBackend, type SignatureCheck } from './signature.js'
 
 /** The parts of node:crypto the verifier uses, typed here so core needs no `@types/node`. */
 export interface NodeKeyObject {
@@ -74,7 +74,6 @@ type RawCheck = (data: Uint8Array, signature: Uint8Array) => boolean
  * @see https://www.rfc-editor.org/rfc/rfc7518#section-3
  */
 export function createNodeBackend(crypto: NodeCrypto, buffer: NodeBuffer): SignatureBackend {
-  const cache = new WeakMap<JWK, Map<string, SignatureCheck>>()
   const input = createScratch(buffer)
   const signature = createScratch(buffer)
 
@@ -119,27 +118,17 @@ export function createNodeBackend(crypto: NodeCrypto, buffer: NodeBuffer): Signa
 
   return {
     name: 'node',
-    forKey(jwk, alg) {
-      let byAlg = cache.get(jwk)
-      const hit = byAlg?.get(alg)
-      if (hit !== undefined) return hit
-      let check: SignatureCheck
+    forKey: perKey((jwk, alg) => {
       try {
-        check = checking(build(jwk, alg))
+        return checking(build(jwk, alg))
       } catch (error) {
         const failure = toAuthError(error, 'import')
         // Remembered, so a bad key in the JWKS costs one failed import, not one per token.
-        check = () => {
+        return () => {
           throw failure
         }
       }
-      if (byAlg === undefined) {
-        byAlg = new Map()
-        cache.set(jwk, byAlg)
-      }
-      byAlg.set(alg, check)
-      return check
-    },
+    }),
     forSecret(secret, alg) {
       const key = crypto.createSecretKey(secret)
       const hash = `sha${hashBits(alg)}`

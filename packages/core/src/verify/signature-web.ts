@@ -3,7 +3,7 @@ import type { JWK } from '../types.js'
 import { MIN_RSA_BITS, SIGNATURE_BYTES } from './algorithm-limits.js'
 import { createBase64urlDecoder } from './base64url.js'
 import { toAuthError } from './map-error.js'
-import { hashBits, type SignatureBackend, type SignatureCheck } from './signature.js'
+import { hashBits, perKey, type SignatureBackend, type SignatureCheck } from './signature.js'
 
 const CURVES: Readonly<Record<string, string>> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' }
 
@@ -48,7 +48,6 @@ const ENCODER = new TextEncoder()
  * @see https://www.w3.org/TR/WebCryptoAPI/#SubtleCrypto-method-verify
  */
 export function createWebBackend(subtle: SubtleCrypto): SignatureBackend {
-  const cache = new WeakMap<JWK, Map<string, SignatureCheck>>()
   const base64url = createBase64urlDecoder()
 
   function checkWith(imported: Promise<CryptoKey>, alg: string): SignatureCheck {
@@ -91,18 +90,7 @@ export function createWebBackend(subtle: SubtleCrypto): SignatureBackend {
 
   return {
     name: 'webcrypto',
-    forKey(jwk, alg) {
-      let byAlg = cache.get(jwk)
-      const hit = byAlg?.get(alg)
-      if (hit !== undefined) return hit
-      const check = checkWith(importPublic(jwk, alg), alg)
-      if (byAlg === undefined) {
-        byAlg = new Map()
-        cache.set(jwk, byAlg)
-      }
-      byAlg.set(alg, check)
-      return check
-    },
+    forKey: perKey((jwk, alg) => checkWith(importPublic(jwk, alg), alg)),
     forSecret(secret, alg) {
       const imported = subtle.importKey(
         'raw',

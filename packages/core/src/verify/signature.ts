@@ -20,6 +20,26 @@ export interface SignatureBackend {
   forSecret(secret: Uint8Array, alg: string): SignatureCheck
 }
 
+/**
+ * `build` memoized per JWK object and algorithm, as both backends' `forKey` needs: a key is
+ * imported once, and a JWK that leaves the JWKS takes its checks with it (weakly held).
+ */
+export function perKey(build: (jwk: JWK, alg: string) => SignatureCheck): SignatureBackend['forKey'] {
+  const cache = new WeakMap<JWK, Map<string, SignatureCheck>>()
+  return (jwk, alg) => {
+    let byAlg = cache.get(jwk)
+    const hit = byAlg?.get(alg)
+    if (hit !== undefined) return hit
+    const check = build(jwk, alg)
+    if (byAlg === undefined) {
+      byAlg = new Map()
+      cache.set(jwk, byAlg)
+    }
+    byAlg.set(alg, check)
+    return check
+  }
+}
+
 /** Hash size in bits named by an algorithm: 'RS256' → 256; EdDSA has none. */
 export function hashBits(alg: string): number {
   return Number(alg.slice(2))
