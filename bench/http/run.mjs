@@ -123,32 +123,58 @@ async function spawnServer(framework, kind) {
 const load = (url, options) =>
   autocannon({ url, headers: { authorization: `Bearer ${token}` }, connections: CONNECTIONS, ...options })
 
-// Every server starts first and stays up; then ROUNDS round-robin passes measure each one.
-// A variant's ratios are taken against its framework's no-auth server measured in the same pass
-// (moments apart), and the median over the passes is reported: a pass disturbed by other
-// processes (this machine is shared) moves a median far less than a best-of or a mean.
-const servers = []
-for (const [framework, kind] of VARIANTS) {
-  const server = await startServer(framework, kind)
-  servers.push({ framework, kind, server, runs: [] })
-  await load(server.url, { duration: WARMUP_S })
+// The servers share one CPU: a server that just took load goes on working for a while after it
+// (V8 finishing garbage collection, the memory reducer), which would be charged to the next one
+// measured. Before each measurement, wait until every server is idle (under 2% of a CPU over
+// 100 ms), for up to 5 s.
+async function settle(all) {
+  const deadline = performance.now() + 5000
+  let before = await Promise.all(all.map((server) => server.cpu()))
+  while (performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const after = await Promise.all(all.map((server) => server.cpu()))
+    const busiest = Math.max(...after.map((cpu, i) => cpu - before[i]))
+    if (busiest < 2000) return
+    before = after
+  }
 }
-try {
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const entry of servers) {
-      const cpuBefore = await entry.server.cpu()
-      const result = await load(entry.server.url, { duration: DURATION_S })
-      const cpuMicros = (await entry.server.cpu()) - cpuBefore
-      entry.runs.push({
-        rps: result.requests.average,
-        p99: result.latency.p99,
-        cpu: cpuMicros / result.requests.total,
-        bad: result.non2xx + result.errors,
-      })
+
+// Each pass starts every server afresh, one framework at a time: its servers start, warm up and
+// are measured round-robin, then stop before the next framework's start. Fresh processes per
+// pass matter: the same server measured in two processes differs by up to 10% (memory layout,
+// JIT), and a process kept for every pass would carry one such draw into all of them; other
+// frameworks' idle servers on the same CPU were seen to skew a pass too. A variant's ratios are
+// taken against its framework's no-auth server of the same pass (moments apart), and the
+// median over the passes is reported: a pass disturbed by other processes (this machine is
+// shared) moves a median far less than a best-of or a mean.
+const servers = VARIANTS.map(([framework, kind]) => ({ framework, kind, runs: [] }))
+for (let round = 0; round < ROUNDS; round++) {
+  for (const framework of new Set(VARIANTS.map(([name]) => name))) {
+    const group = servers.filter((entry) => entry.framework === framework)
+    const running = []
+    try {
+      for (const entry of group) {
+        const server = await startServer(framework, entry.kind)
+        running.push(server)
+        await load(server.url, { duration: WARMUP_S })
+      }
+      for (const [i, entry] of group.entries()) {
+        await settle(running)
+        const server = running[i]
+        const cpuBefore = await server.cpu()
+        const result = await load(server.url, { duration: DURATION_S })
+        const cpuMicros = (await server.cpu()) - cpuBefore
+        entry.runs.push({
+          rps: result.requests.average,
+          p99: result.latency.p99,
+          cpu: cpuMicros / result.requests.total,
+          bad: result.non2xx + result.errors,
+        })
+      }
+    } finally {
+      await Promise.all(running.map((server) => server.stop()))
     }
   }
-} finally {
-  await Promise.all(servers.map((entry) => entry.server.stop()))
 }
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -191,7 +217,7 @@ await issuer.close()
 const pad = (value, width, right = false) =>
   right ? String(value).padStart(width) : String(value).padEnd(width)
 console.log(
-  `\nProtected GET, RS256, ${CONNECTIONS} connections, medians of ${ROUNDS} interleaved ${DURATION_S} s runs (after ${WARMUP_S} s warm-up), Node ${process.version}${PIN ? `, servers pinned to CPU ${PIN.server}, load on CPU ${PIN.load}` : ', unpinned'}\n`,
+  `\nProtected GET, RS256, ${CONNECTIONS} connections, medians of ${ROUNDS} passes of ${DURATION_S} s runs on fresh servers (after ${WARMUP_S} s warm-up), Node ${process.version}${PIN ? `, servers pinned to CPU ${PIN.server}, load on CPU ${PIN.load}` : ', unpinned'}\n`,
 )
 console.log(
   `${pad('framework', 10)}${pad('variant', 24)}${pad('req/s', 10, true)}${pad('p99 ms', 9, true)}${pad('auth÷no-auth', 14, true)}${pad('CPU µs/req', 12, true)}${pad('CPU ratio', 11, true)}`,
