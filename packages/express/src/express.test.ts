@@ -1,6 +1,11 @@
 import type { AddressInfo } from 'node:net'
 import { type Auth, createAuth } from '@keygate/core'
-import { type AdapterKit, createAdapterKit, SCENARIO_REQUIREMENT } from '@keygate/core/testing'
+import {
+  type AdapterKit,
+  createAdapterKit,
+  SCENARIO_REQUIREMENT,
+  sendRawRequest,
+} from '@keygate/core/testing'
 import express5, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express'
 import express4 from 'express4'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -112,6 +117,23 @@ describe.each(versions)('%s', (_name, createApp) => {
       await kit.run(scenario, cached.url)
       await kit.run(scenario, cached.url)
     })
+  })
+
+  it('refuses two Authorization lines (Node keeps only the first) with 400, cached or not', async () => {
+    const token = await kit.main.sign({ sub: 'twice' })
+    for (const { url } of [server, cached]) {
+      // Once alone first, so the cached server holds the token.
+      expect(
+        (await fetch(`${url}/protected`, { headers: { authorization: `Bearer ${token}` } })).status,
+      ).toBe(200)
+      const answer = await sendRawRequest(`${url}/protected`, [
+        ['Authorization', `Bearer ${token}`],
+        ['authorization', `Bearer ${token}`],
+      ])
+      expect(answer.status).toBe(400)
+      expect(JSON.parse(answer.body).code).toBe('ERR_INVALID_REQUEST')
+      expect(answer.headers['www-authenticate']).toContain('error="invalid_request"')
+    }
   })
 
   it('types req.auth on an AuthRequest', async () => {

@@ -1,5 +1,10 @@
 import { type Auth, createAuth } from '@keygate/core'
-import { type AdapterKit, createAdapterKit, SCENARIO_REQUIREMENT } from '@keygate/core/testing'
+import {
+  type AdapterKit,
+  createAdapterKit,
+  SCENARIO_REQUIREMENT,
+  sendRawRequest,
+} from '@keygate/core/testing'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AuthError, authenticate, ConfigurationError, getAuth, keygate } from './index.js'
@@ -83,6 +88,19 @@ describe.each([
   })
   describe('through inject', () => {
     it.each(kit.scenarios.map((s) => [s.name, s] as const))('%s', (_n, s) => kit.run(s, injector(app)))
+  })
+  it('refuses two Authorization lines (Node keeps only the first) with 400', async () => {
+    const token = await kit.main.sign({ sub: 'twice' })
+    // Once alone first, so a token cache holds it.
+    expect((await fetch(`${url}/protected`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(
+      200,
+    )
+    const answer = await sendRawRequest(`${url}/protected`, [
+      ['Authorization', `Bearer ${token}`],
+      ['authorization', `Bearer ${token}`],
+    ])
+    expect(answer.status).toBe(400)
+    expect(JSON.parse(answer.body).code).toBe('ERR_INVALID_REQUEST')
   })
 })
 

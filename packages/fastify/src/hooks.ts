@@ -69,7 +69,12 @@ export function authenticate<C extends JWTClaims = JWTClaims>(
 
   // Not `async`: Fastify refuses async hooks that take `done`.
   return function authenticate(request: FastifyRequest, reply: FastifyReply, done?: HookHandlerDoneFunction) {
-    const fromRequest = fromNodeRequest(request)
+    // Node's raw header lines too, so a repeated Authorization is seen (Node keeps the first only).
+    const fromRequest = fromNodeRequest({
+      headers: request.headers,
+      url: request.url,
+      rawHeaders: request.raw.rawHeaders,
+    })
     const perRequest = optionsFor(request)
     const principal = auth.cachedPrincipal(fromRequest, perRequest)
     if (principal !== undefined) {

@@ -1,7 +1,12 @@
 import type { AddressInfo } from 'node:net'
 import { type ServerType, serve } from '@hono/node-server'
 import { type Auth, createAuth } from '@keygate/core'
-import { type AdapterKit, createAdapterKit, SCENARIO_REQUIREMENT } from '@keygate/core/testing'
+import {
+  type AdapterKit,
+  createAdapterKit,
+  SCENARIO_REQUIREMENT,
+  sendRawRequest,
+} from '@keygate/core/testing'
 import { Hono } from 'hono'
 import { getCookie } from 'hono/cookie'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -199,6 +204,20 @@ describe('withAuth: authentication, requirement and handler as one Hono handler'
     it.each(kit.scenarios.map((s) => [s.name, s] as const))('%s (token cached)', (_n, scenario) =>
       kit.run(scenario, url),
     )
+    it('refuses two Authorization lines with 400, the token cached or not', async () => {
+      const token = await kit.main.sign({ sub: 'twice' })
+      const lines = [
+        ['Authorization', `Bearer ${token}`],
+        ['authorization', `Bearer ${token}`],
+      ] as const
+      expect((await sendRawRequest(`${url}/protected`, lines)).status).toBe(400)
+      expect(
+        (await fetch(`${url}/protected`, { headers: { authorization: `Bearer ${token}` } })).status,
+      ).toBe(200)
+      const answer = await sendRawRequest(`${url}/protected`, lines)
+      expect(answer.status).toBe(400)
+      expect(JSON.parse(answer.body).code).toBe('ERR_INVALID_REQUEST')
+    })
   })
 
   it.each(kit.scenarios.map((s) => [s.name, s] as const))('through app.request: %s', (_n, scenario) =>

@@ -12,7 +12,7 @@ export {
   httpError,
   toResponse,
 } from './http-error.js'
-export { fromNodeRequest, type NodeHeaders, nodeHeaders } from './node-headers.js'
+export { fromNodeRequest, type NodeHeaders, type NodeRequestLike, nodeHeaders } from './node-headers.js'
 export {
   type IssuerRequestOptions,
   type NodeIncomingRequest,

@@ -3,24 +3,72 @@ import type { RequestLike } from '../types.js'
 /** Node's `IncomingHttpHeaders` shape, without depending on `@types/node`. */
 export type NodeHeaders = Record<string, string | string[] | undefined>
 
+/** The parts of a Node request (`IncomingMessage`, Express's `req`) core reads. */
+export interface NodeRequestLike {
+  headers: NodeHeaders
+  url?: string
+  /** Every header line as received (`IncomingMessage#rawHeaders`): lets repeats be seen. */
+  rawHeaders?: readonly string[]
+}
+
+// The headers of which Node keeps only the first when a request repeats them (see
+// `IncomingMessage#headers`). A second `Authorization` would then go unseen; the raw lines keep
+// every one.
+const FIRST_ONLY = new Set([
+  'age',
+  'authorization',
+  'content-length',
+  'content-type',
+  'etag',
+  'expires',
+  'from',
+  'host',
+  'if-modified-since',
+  'if-unmodified-since',
+  'last-modified',
+  'location',
+  'max-forwards',
+  'proxy-authorization',
+  'referer',
+  'retry-after',
+  'server',
+  'user-agent',
+])
+
+// Every value of `name` in the raw lines joined with ", ", or `first` when it came once.
+function allValues(rawHeaders: readonly string[], name: string, first: string): string {
+  let joined = first
+  let seen = 0
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const rawName = rawHeaders[i]!
+    if (rawName.length !== name.length || rawName.toLowerCase() !== name) continue
+    seen++
+    joined = seen === 1 ? first : `${joined}, ${rawHeaders[i + 1]!.trim()}`
+  }
+  return joined
+}
+
 /**
  * Wraps Node's lower-cased header object (Express, Fastify, node:http) in the `headers.get()`
- * shape core reads. Repeated headers are joined with ", " as the Fetch standard does, so two
- * `Authorization` headers are seen — and rejected — as two credentials.
+ * shape core reads. Repeated headers are joined with ", " as the Fetch standard does — with
+ * `rawHeaders`, also those Node keeps only the first of — so two `Authorization` headers are
+ * seen, and rejected, as two credentials.
  *
- * @example auth.authenticate(fromNodeRequest(req))
+ * @example nodeHeaders(req.headers, req.rawHeaders).get('authorization')
  */
-export function nodeHeaders(headers: NodeHeaders): RequestLike['headers'] {
+export function nodeHeaders(headers: NodeHeaders, rawHeaders?: readonly string[]): RequestLike['headers'] {
   return {
     get(name: string): string | null {
-      const value = headers[name.toLowerCase()]
+      const lower = name.toLowerCase()
+      const value = headers[lower]
       if (value === undefined) return null
-      return Array.isArray(value) ? value.join(', ') : value
+      if (Array.isArray(value)) return value.join(', ')
+      return rawHeaders !== undefined && FIRST_ONLY.has(lower) ? allValues(rawHeaders, lower, value) : value
     },
   }
 }
 
-/** A `RequestLike` over a Node request (`{ headers, url }`), for `auth.authenticate`. */
-export function fromNodeRequest(request: { headers: NodeHeaders; url?: string }): RequestLike {
-  return { headers: nodeHeaders(request.headers), url: request.url }
+/** A `RequestLike` over a Node request (`{ headers, url, rawHeaders }`), for `auth.authenticate`. */
+export function fromNodeRequest(request: NodeRequestLike): RequestLike {
+  return { headers: nodeHeaders(request.headers, request.rawHeaders), url: request.url }
 }

@@ -31,6 +31,15 @@ function nodeRequest(init: {
 }
 
 describe('toIssuerRequest', () => {
+  it('sees a repeated Authorization or Content-Type in the raw lines', () => {
+    const request = toIssuerRequest({
+      ...nodeRequest({ method: 'POST', headers: { authorization: 'Basic a', 'content-type': 'text/plain' } }),
+      rawHeaders: ['Authorization', 'Basic a', 'Authorization', 'Basic b', 'content-type', 'text/plain'],
+    })
+    expect(request.headers.get('authorization')).toBe('Basic a, Basic b')
+    expect(request.headers.get('content-type')).toBe('text/plain')
+  })
+
   it('copies method, URL, repeated headers, the client address and the body', async () => {
     const source = nodeRequest({
       method: 'post',

@@ -17,6 +17,8 @@ export interface NodeIncomingRequest extends AsyncIterable<Uint8Array | string> 
   method?: string
   url?: string
   headers: NodeHeaders
+  /** Every header line as received: a repeated `Authorization` or `Content-Type` is seen. */
+  rawHeaders?: readonly string[]
   readonly readableEnded?: boolean
   on?(event: string, listener: (...args: never[]) => void): unknown
   removeListener?(event: string, listener: (...args: never[]) => void): unknown
@@ -56,7 +58,7 @@ export function toIssuerRequest(
   return {
     method: (request.method ?? 'GET').toUpperCase(),
     url: options.url ?? request.url ?? '/',
-    headers: nodeHeaders(request.headers),
+    headers: nodeHeaders(request.headers, request.rawHeaders),
     clientAddress: options.clientAddress,
     readBody: (maxBytes) => options.body ?? readNodeBody(request, maxBytes),
   }

@@ -8,6 +8,7 @@ export {
 } from './adapter-scenarios.js'
 export { type IssuerStoreContractCase, issuerStoreContract } from './issuer-store-contract.js'
 export { type KeyStoreContractCase, keyStoreContract } from './key-store-contract.js'
+export { type RawResponse, sendRawRequest } from './raw-request.js'
 export {
   createTestIssuer,
   type SignOptions,
