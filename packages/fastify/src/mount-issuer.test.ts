@@ -72,8 +72,21 @@ describe('mountIssuer on Fastify 5', () => {
     expect(await json.json()).toEqual({ parsed: { a: 1 } })
   })
 
-  it('answers 413 for a body over the limit, without calling the issuer', async () => {
+  it('answers a body over the limit with 400 invalid_request as OAuth JSON, without calling the issuer', async () => {
     const res = await fetch(`${url}/oauth/token`, { method: 'POST', body: 'x'.repeat(2048) })
-    expect(res.status).toBe(413)
+    expect(res.status).toBe(400)
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    expect(res.headers.get('x-issuer')).toBeNull()
+    expect(await res.json()).toMatchObject({ error: 'invalid_request', code: 'ERR_INVALID_REQUEST' })
+  })
+
+  it("leaves errors of the app's other routes to Fastify", async () => {
+    const res = await fetch(`${url}/json`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":',
+    })
+    expect(res.status).toBe(400)
+    expect((await res.json()).code).toBe('FST_ERR_CTP_INVALID_JSON_BODY')
   })
 })

@@ -1,10 +1,11 @@
 /**
  * Mounts a Keygate issuer (`issuer.respond`) in Fastify. Builds on `toIssuerRequest` from
- * `@keygate/core/http` — no fetch `Request`/`Response` per request; Fastify sends the answer.
+ * `@keygate/core/http` — no fetch `Request`/`Response` per request; Fastify sends the answer —
+ * and `httpError` for a body Fastify refuses before the issuer sees it.
  */
-import type { IssuerRequest, IssuerResponse } from '@keygate/core'
-import { toIssuerRequest } from '@keygate/core/http'
-import type { FastifyPluginAsync, HTTPMethods } from 'fastify'
+import { InvalidRequestError, type IssuerRequest, type IssuerResponse } from '@keygate/core'
+import { httpError, toIssuerRequest } from '@keygate/core/http'
+import type { FastifyError, FastifyPluginAsync, HTTPMethods } from 'fastify'
 
 /** Anything serving issuer requests: `createIssuer()`'s result, a test double. */
 export interface IssuerHandler {
@@ -13,7 +14,10 @@ export interface IssuerHandler {
 
 /** Options of `mountIssuer`. */
 export interface MountIssuerOptions {
-  /** Largest request body accepted (Fastify answers 413 beyond it). Default 64 KiB. */
+  /**
+   * Largest request body Fastify reads for the issuer. Default 64 KiB; the issuer's own
+   * `maxBodyBytes` applies within it. Beyond either, the answer is a 400 `invalid_request`.
+   */
   maxBodyBytes?: number
 }
 
@@ -37,6 +41,20 @@ export function mountIssuer(issuer: IssuerHandler, options: MountIssuerOptions =
     fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) =>
       done(null, body),
     )
+    // A body Fastify refuses while reading it (over the limit, a bad Content-Length) is the
+    // client's mistake: answered as the issuer answers one, OAuth JSON 400 (RFC 6749 §5.2).
+    // Anything else keeps Fastify's handling.
+    fastify.setErrorHandler((error: FastifyError, _request, reply) => {
+      if (!error.code?.startsWith('FST_ERR_CTP_') || !(error.statusCode! >= 400 && error.statusCode! < 500)) {
+        return reply.send(error)
+      }
+      const refused =
+        error.statusCode === 413
+          ? new InvalidRequestError('The request body is too large')
+          : new InvalidRequestError('The request body could not be read')
+      const { status, headers, body } = httpError(refused, { challenge: false })
+      return reply.code(status).headers(headers).send(body)
+    })
     fastify.route({
       method: METHODS,
       url: '/*',
