@@ -4,7 +4,9 @@ import { createRemoteJWKS } from '../jwks/remote.js'
 import { createStaticJWKS } from '../jwks/static.js'
 import type { JWKSSource } from '../jwks/types.js'
 import { createTestIssuer, type TestIssuer } from '../testing/test-issuer.js'
+import type { Principal } from '../types.js'
 import { createAuth } from './create-auth.js'
+import { type CacheEntry, createTokenCache } from './token-cache.js'
 
 let issuer: TestIssuer
 
@@ -350,5 +352,68 @@ describe('verified-token cache', () => {
       algorithms: ['HS256'],
     })
     expect(await uncached.verify(token)).not.toBe(await uncached.verify(token))
+  })
+})
+
+describe('createTokenCache (the store itself)', () => {
+  const principal = (token: string) => ({ subject: token }) as unknown as Principal
+  const entry = (token: string, expiresAt = Number.POSITIVE_INFINITY): CacheEntry => ({
+    token,
+    principal: principal(token),
+    expiresAt,
+    notBefore: 0,
+    source: undefined,
+    jwk: undefined,
+    keys: undefined,
+  })
+  // 40-character tokens whose last 32 characters (the map key) differ.
+  const tokenOf = (n: number) => `header.payload.${String(n).padStart(25, '0')}`
+
+  it('keeps exactly the entries an exact LRU keeps, over a long random sequence', () => {
+    const max = 5
+    const cache = createTokenCache(max)
+    let model: string[] = [] // least recent first
+    let seed = 7
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed / 2 ** 31
+    }
+    for (let step = 0; step < 5000; step++) {
+      const token = tokenOf(Math.floor(random() * 9))
+      if (random() < 0.5) {
+        const hit = cache.get(token, 1)
+        expect(hit?.subject === token).toBe(model.includes(token))
+        if (model.includes(token)) model = [...model.filter((t) => t !== token), token]
+      } else {
+        cache.set(entry(token))
+        model = [...model.filter((t) => t !== token), token]
+        if (model.length > max) model = model.slice(1)
+      }
+      expect(cache.size).toBe(model.length)
+    }
+  })
+
+  it('drops an expired entry on a hit, whether newest or not, and keeps the order of the rest', () => {
+    const cache = createTokenCache(3)
+    cache.set(entry(tokenOf(1)))
+    cache.set(entry(tokenOf(2), 10))
+    cache.set(entry(tokenOf(3), 10))
+    expect(cache.get(tokenOf(3), 20)).toBeUndefined() // the newest, expired
+    expect(cache.get(tokenOf(2), 20)).toBeUndefined() // now the newest, expired
+    expect(cache.size).toBe(1)
+    cache.set(entry(tokenOf(4)))
+    cache.set(entry(tokenOf(5)))
+    cache.set(entry(tokenOf(6))) // evicts 1, the least recent
+    expect(cache.get(tokenOf(1), 20)).toBeUndefined()
+    expect([4, 5, 6].map((n) => cache.get(tokenOf(n), 20)?.subject)).toEqual([4, 5, 6].map(tokenOf))
+  })
+
+  it('never answers for a different token that ends the same way', () => {
+    const cache = createTokenCache(3)
+    const token = tokenOf(1)
+    cache.set(entry(token))
+    expect(cache.get(`x${token.slice(1)}`, 1)).toBeUndefined()
+    expect(cache.get(token.slice(8), 1)).toBeUndefined()
+    expect(cache.get(token, 1)?.subject).toBe(token)
   })
 })
