@@ -16,11 +16,14 @@ const keygateOptions = (cache) => ({
   ...(cache ? { tokenCache: { max: 10_000 } } : {}),
 })
 const body = (subject) => ({ ok: true, subject })
+// The token's subject: the no-auth routes answer with it too, so every variant of a framework
+// sends the very same bytes and only the authentication differs.
+const SUBJECT = 'bench-user'
 
 async function express(kind) {
   const { default: express } = await import('express')
   const app = express()
-  if (kind === 'none') app.get('/r', (_req, res) => res.json(body()))
+  if (kind === 'none') app.get('/r', (_req, res) => res.json(body(SUBJECT)))
   else if (kind === 'noop') {
     // The framework's own cost of one middleware that reads the header and sets a value.
     const noop = (req, _res, next) => {
@@ -48,7 +51,7 @@ async function express(kind) {
 async function fastify(kind) {
   const { default: Fastify } = await import('fastify')
   const app = Fastify()
-  if (kind === 'none') app.get('/r', async () => body())
+  if (kind === 'none') app.get('/r', async () => body(SUBJECT))
   else if (kind === 'noop') {
     app.decorateRequest('who', null)
     const noop = async (request) => {
@@ -82,7 +85,7 @@ async function hono(kind) {
   const { Hono } = await import('hono')
   const { serve } = await import('@hono/node-server')
   const app = new Hono()
-  if (kind === 'none') app.get('/r', (c) => c.json(body()))
+  if (kind === 'none') app.get('/r', (c) => c.json(body(SUBJECT)))
   else if (kind === 'noop') {
     const noop = async (c, next) => {
       c.set('who', c.req.header('authorization')?.length)
@@ -116,7 +119,10 @@ async function hono(kind) {
 }
 
 async function node(kind) {
-  let handler = (_req, res) => res.end(JSON.stringify(body()))
+  let handler = (_req, res) => {
+    res.setHeader('content-type', 'application/json')
+    res.end(JSON.stringify(body(SUBJECT)))
+  }
   if (kind === 'jose') {
     const { createRemoteJWKSet, jwtVerify } = await import('jose')
     const jwks = createRemoteJWKSet(new URL(jwksUri))
