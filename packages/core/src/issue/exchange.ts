@@ -5,7 +5,7 @@
  * Node 20. `issuer.handle` is the same routes for fetch-style runtimes: it wraps a `Request`
  * into an `IssuerRequest` and the answer into a `Response`.
  */
-import { readBodyText } from '../read-body.js'
+import { readRequestText } from '../read-body.js'
 
 /** The parts of a request every route may look at, without the body. */
 export interface IssuerRequestHead {
@@ -50,7 +50,7 @@ export function fromWebRequest(request: Request, clientAddress?: string): Issuer
     url: request.url,
     headers: request.headers,
     clientAddress,
-    readBody: (maxBytes) => readBodyText(request, maxBytes),
+    readBody: (maxBytes) => readRequestText(request, maxBytes),
   }
 }
 
