@@ -366,7 +366,7 @@ describe('createTokenCache (the store itself)', () => {
     jwk: undefined,
     keys: undefined,
   })
-  // 40-character tokens whose last 32 characters (the map key) differ.
+  // 40-character tokens whose last 16 characters (the map key) differ.
   const tokenOf = (n: number) => `header.payload.${String(n).padStart(25, '0')}`
 
   it('keeps exactly the entries an exact LRU keeps, over a long random sequence', () => {
