@@ -109,6 +109,7 @@ async function spawnServer(framework, kind) {
   })
   const stop = () =>
     new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve()
       child.once('exit', resolve)
       child.kill('SIGTERM')
     })
@@ -137,6 +138,7 @@ async function settle(all) {
     if (busiest < 2000) return
     before = after
   }
+  console.error('bench: servers still busy after 5 s; measuring anyway')
 }
 
 // Each pass starts every server afresh, one framework at a time: its servers start, warm up and
@@ -158,7 +160,10 @@ for (let round = 0; round < ROUNDS; round++) {
         running.push(server)
         await load(server.url, { duration: WARMUP_S })
       }
-      for (const [i, entry] of group.entries()) {
+      // A different variant leads each pass, so an order effect averages out over the passes.
+      for (let k = 0; k < group.length; k++) {
+        const i = (k + round) % group.length
+        const entry = group[i]
         await settle(running)
         const server = running[i]
         const cpuBefore = await server.cpu()

@@ -100,30 +100,36 @@ async function main() {
       raw.push((await firstLine(signer)).rate)
       for (const framework of FRAMEWORKS) {
         const server = child(['--server', framework, algorithm])
-        const { port, basic } = await firstLine(server)
-        const cpu = () =>
-          new Promise((resolve) => {
-            server.once('message', ({ user, system }) => resolve(user + system))
-            server.send('cpu')
-          })
-        const options = {
-          url: `http://127.0.0.1:${port}/token`,
-          method: 'POST',
-          headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
-          body: FORM_BODY,
-          connections: CONNECTIONS,
+        try {
+          const { port, basic } = await firstLine(server)
+          const cpu = () =>
+            new Promise((resolve) => {
+              server.once('message', ({ user, system }) => resolve(user + system))
+              server.send('cpu')
+            })
+          const options = {
+            url: `http://127.0.0.1:${port}/token`,
+            method: 'POST',
+            headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+            body: FORM_BODY,
+            connections: CONNECTIONS,
+          }
+          await autocannon({ ...options, duration: 1 })
+          const before = await cpu()
+          const result = await autocannon({ ...options, duration: DURATION_S })
+          const micros = (await cpu()) - before
+          if (result.non2xx || result.errors) {
+            throw new Error(`${framework}: ${result.non2xx + result.errors} failed requests`)
+          }
+          runs[framework].push({ rps: result.requests.average, cpu: micros / result.requests.total })
+        } finally {
+          if (server.exitCode === null && server.signalCode === null) {
+            await new Promise((resolve) => {
+              server.once('exit', resolve)
+              server.kill()
+            })
+          }
         }
-        await autocannon({ ...options, duration: 1 })
-        const before = await cpu()
-        const result = await autocannon({ ...options, duration: DURATION_S })
-        const micros = (await cpu()) - before
-        if (result.non2xx || result.errors)
-          throw new Error(`${framework}: ${result.non2xx + result.errors} failed requests`)
-        runs[framework].push({ rps: result.requests.average, cpu: micros / result.requests.total })
-        await new Promise((resolve) => {
-          server.once('exit', resolve)
-          server.kill()
-        })
       }
     }
     const rawRate = median(raw)

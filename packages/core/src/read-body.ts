@@ -55,19 +55,23 @@ const DECIMAL_LENGTH = /^\d{1,15}$/
 
 /**
  * `readBodyText` for a request a server received. With a declared `Content-Length` within the
- * limit and no `Content-Encoding`, the runtime reads the body whole: HTTP framing bounds it to
- * the declared length (further bytes would be the next request), and it costs less than a
- * stream — on @hono/node-server it reads Node's request directly instead of building a fetch
- * `Request` around it. The bytes are checked against the limit all the same. Anything else
- * (chunked, encoded, over the limit) goes through `readBodyText`.
+ * limit (and no `Content-Encoding` or `Transfer-Encoding`), the runtime reads the body whole: it
+ * costs less than a stream, and on @hono/node-server it reads Node's request directly instead of
+ * building a fetch `Request` around it. This relies on the server having framed the body by
+ * that length (Node's HTTP/1 and HTTP/2 servers, node-server, Bun, Deno and Workers all do:
+ * further bytes would be the next request). A body that does not match its declared length —
+ * a `Request` rebuilt in process with a new body and stale headers — is refused. Anything else
+ * (chunked, encoded, over the limit) streams through `readBodyText` and its limit.
  */
 export async function readRequestText(request: Request, maxBytes: number): Promise<string> {
-  const declared = request.headers.get('content-length')
+  const { headers } = request
+  const declared = headers.get('content-length')
   if (
     declared === null ||
     !DECIMAL_LENGTH.test(declared) ||
     Number(declared) > maxBytes ||
-    request.headers.has('content-encoding')
+    headers.has('content-encoding') ||
+    headers.has('transfer-encoding')
   ) {
     return readBodyText(request, maxBytes)
   }
@@ -77,7 +81,9 @@ export async function readRequestText(request: Request, maxBytes: number): Promi
   } catch (error) {
     throw new BodyReadError('read', { cause: error })
   }
-  if (bytes.byteLength > maxBytes) throw new BodyReadError('too_large')
+  if (bytes.byteLength !== Number(declared)) {
+    throw new BodyReadError(bytes.byteLength > maxBytes ? 'too_large' : 'read')
+  }
   return decodeUTF8(bytes)
 }
 

@@ -80,6 +80,23 @@ describe('mountIssuer on Fastify 5', () => {
     expect(await res.json()).toMatchObject({ error: 'invalid_request', code: 'ERR_INVALID_REQUEST' })
   })
 
+  it('passes any other error on to the app, whatever its code', async () => {
+    const failing = Fastify()
+    failing.setErrorHandler((error: Error & { code?: unknown }, _request, reply) => {
+      reply.code(500).send({ caught: error.message, code: error.code })
+    })
+    const broken: IssuerHandler = {
+      async respond() {
+        throw Object.assign(new Error('store down'), { code: 11000 })
+      },
+    }
+    await failing.register(mountIssuer(broken))
+    const res = await failing.inject({ method: 'POST', url: '/token', payload: 'a=1' })
+    expect(res.statusCode).toBe(500)
+    expect(res.json()).toEqual({ caught: 'store down', code: 11000 })
+    await failing.close()
+  })
+
   it("leaves errors of the app's other routes to Fastify", async () => {
     const res = await fetch(`${url}/json`, {
       method: 'POST',

@@ -45,11 +45,19 @@ export function mountIssuer(issuer: IssuerHandler, options: MountIssuerOptions =
     // client's mistake: answered as the issuer answers one, OAuth JSON 400 (RFC 6749 §5.2).
     // Anything else keeps Fastify's handling.
     fastify.setErrorHandler((error: FastifyError, _request, reply) => {
-      if (!error.code?.startsWith('FST_ERR_CTP_') || !(error.statusCode! >= 400 && error.statusCode! < 500)) {
+      // `code` may be anything an error carries (a driver's number, say), not only Fastify's strings.
+      const code: unknown = error.code
+      const statusCode = error.statusCode ?? 500
+      if (
+        typeof code !== 'string' ||
+        !code.startsWith('FST_ERR_CTP_') ||
+        statusCode < 400 ||
+        statusCode >= 500
+      ) {
         return reply.send(error)
       }
       const refused =
-        error.statusCode === 413
+        statusCode === 413
           ? new InvalidRequestError('The request body is too large')
           : new InvalidRequestError('The request body could not be read')
       const { status, headers, body } = httpError(refused, { challenge: false })

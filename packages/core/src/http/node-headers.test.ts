@@ -19,6 +19,13 @@ describe('nodeHeaders', () => {
     )
   })
 
+  it('joins the raw lines once, whatever Node made of them (joinDuplicateHeaders)', () => {
+    const raw = ['authorization', 'Bearer a', 'authorization', 'Bearer b']
+    expect(nodeHeaders({ authorization: 'Bearer a, Bearer b' }, raw).get('authorization')).toBe(
+      'Bearer a, Bearer b',
+    )
+  })
+
   it("keeps Node's value when the header came once or was set by the application", () => {
     const once = ['Authorization', 'Bearer raw']
     // Middleware that rewrote the header is honoured: the raw line only counts repeats.

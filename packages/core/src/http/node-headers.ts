@@ -35,17 +35,18 @@ const FIRST_ONLY = new Set([
   'user-agent',
 ])
 
-// Every value of `name` in the raw lines joined with ", ", or `first` when it came once.
+// Every value of `name` in the raw lines joined with ", " when it came more than once; `first`
+// (Node's value, which the application may have rewritten) when it came once or not at all.
 function allValues(rawHeaders: readonly string[], name: string, first: string): string {
-  let joined = first
+  let joined = ''
   let seen = 0
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const rawName = rawHeaders[i]!
     if (rawName.length !== name.length || rawName.toLowerCase() !== name) continue
-    seen++
-    joined = seen === 1 ? first : `${joined}, ${rawHeaders[i + 1]!.trim()}`
+    const value = rawHeaders[i + 1]!.trim()
+    joined = seen++ === 0 ? value : `${joined}, ${value}`
   }
-  return joined
+  return seen > 1 ? joined : first
 }
 
 /**

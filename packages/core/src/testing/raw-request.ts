@@ -36,6 +36,7 @@ export async function sendRawRequest(
   const net = getBuiltin<NodeNet>('node:net')
   if (!net) throw new Error('sendRawRequest() needs node:net')
   const target = new URL(url)
+  if (target.protocol !== 'http:') throw new Error('sendRawRequest() speaks plain HTTP only')
   const lines = [
     `${options.method ?? 'GET'} ${target.pathname}${target.search} HTTP/1.1`,
     `host: ${target.host}`,
@@ -46,10 +47,23 @@ export async function sendRawRequest(
   lines.push('connection: close', '', options.body ?? '')
   const raw = await new Promise<Uint8Array>((resolve, reject) => {
     const chunks: Uint8Array[] = []
-    const socket = net.connect(Number(target.port), target.hostname, () => socket.end(lines.join('\r\n')))
+    const socket = net.connect(Number(target.port || 80), target.hostname, () =>
+      socket.end(lines.join('\r\n')),
+    )
+    // A server that never answers fails the test rather than hanging it.
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new Error(`no answer from ${target.host} within ${TIMEOUT_MS} ms`))
+    }, TIMEOUT_MS)
     socket.on('data', (chunk) => chunks.push(chunk))
-    socket.on('error', reject)
-    socket.on('close', () => resolve(concat(chunks)))
+    socket.on('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
+    socket.on('close', () => {
+      clearTimeout(timer)
+      resolve(concat(chunks))
+    })
   })
   const split = indexOf(raw, CRLF_CRLF, 0)
   const decoder = new TextDecoder()
@@ -70,6 +84,7 @@ export async function sendRawRequest(
 }
 
 const CRLF = [13, 10]
+const TIMEOUT_MS = 10_000
 const CRLF_CRLF = [13, 10, 13, 10]
 
 function indexOf(bytes: Uint8Array, pattern: number[], from: number): number {
