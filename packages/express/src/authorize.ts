@@ -1,15 +1,10 @@
 /**
- * `authorize(requirement)` for Express. Builds on `defineRequirement` and `authorize` from
- * `@keygate/core` (validation once, then the decision) and `sendError` (core's `httpError`
- * mapping): a 403 names what was missing.
+ * `authorize(requirement)` for Express. Builds on `defineRequirement` from `@keygate/core`
+ * (validation once), `authorizeRecorded` from `@keygate/core/http` (the decision) and
+ * `sendError` (core's `httpError` mapping): a 403 names what was missing.
  */
-import {
-  ConfigurationError,
-  authorize as check,
-  defineRequirement,
-  type Requirement,
-  TokenMissingError,
-} from '@keygate/core'
+import { defineRequirement, type Requirement } from '@keygate/core'
+import { authorizeRecorded } from '@keygate/core/http'
 import type { RequestHandler } from 'express'
 import { principalOf } from './principal.js'
 import { type RenderOptions, sendError } from './send-error.js'
@@ -27,12 +22,7 @@ export function authorize(requirement: Requirement, options: RenderOptions = {})
   // Validated and frozen once here: a typo fails at start-up, not as a 403 per request.
   const required = defineRequirement(requirement)
   return function authorize(req, res, next) {
-    const principal = principalOf(req)
-    if (principal === undefined) {
-      return next(new ConfigurationError('authorize() needs the authenticate() middleware to run first'))
-    }
-    if (principal === null) return void sendError(new TokenMissingError(), req, res, next, options)
-    check(principal, required).then((result) => {
+    authorizeRecorded(principalOf(req), required).then((result) => {
       if (result.ok) return next()
       return sendError(result.error, req, res, next, options)
     }, next)

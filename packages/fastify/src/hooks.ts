@@ -1,20 +1,24 @@
 /**
  * The `onRequest`/`preHandler` hooks behind the plugin, also usable without it. Builds on
- * `auth.authenticate` (from `createAuth`), `fromNodeRequest`, `defineRequirement` and
- * `authorize` from `@keygate/core`; errors are rendered by `sendError`.
+ * `auth.authenticate` and `auth.cachedPrincipal` (from `createAuth`), `defineRequirement`, and
+ * `fromNodeRequest` and `authorizeRecorded` from `@keygate/core/http`; errors are rendered by
+ * `sendError`.
  */
 import {
   type Auth,
   ConfigurationError,
   type AuthenticateOptions as CoreAuthenticateOptions,
-  authorize as check,
   defineRequirement,
   type JWTClaims,
   type RequestLike,
   type Requirement,
-  TokenMissingError,
 } from '@keygate/core'
-import { type AdapterAuthenticateOptions, authenticateOptionsFor, fromNodeRequest } from '@keygate/core/http'
+import {
+  type AdapterAuthenticateOptions,
+  authenticateOptionsFor,
+  authorizeRecorded,
+  fromNodeRequest,
+} from '@keygate/core/http'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { isAnonymous, setPrincipal } from './principal.js'
 import { type RenderOptions, sendError } from './send-error.js'
@@ -98,12 +102,8 @@ export function authenticate<C extends JWTClaims = JWTClaims>(
 export function authorize(requirement: Requirement, options: RenderOptions = {}): AuthHook {
   const required = defineRequirement(requirement)
   return async function authorize(request, reply) {
-    const principal = request.auth
-    if (!principal) {
-      if (isAnonymous(request)) return sendError(new TokenMissingError(), request, reply, options)
-      throw new ConfigurationError('authorize() needs authentication to run first on this route')
-    }
-    const result = await check(principal, required)
+    const recorded = request.auth ?? (isAnonymous(request) ? null : undefined)
+    const result = await authorizeRecorded(recorded, required)
     if (!result.ok) return sendError(result.error, request, reply, options)
   }
 }

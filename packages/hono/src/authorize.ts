@@ -1,15 +1,10 @@
 /**
- * `authorize(requirement)` for Hono. Builds on `defineRequirement` and `authorize` from
- * `@keygate/core` (validation once, then the decision) and `renderError` (core's `httpError`).
+ * `authorize(requirement)` for Hono. Builds on `defineRequirement` from `@keygate/core`
+ * (validation once), `authorizeRecorded` from `@keygate/core/http` (the decision) and
+ * `renderError` (core's `httpError`).
  */
-import {
-  ConfigurationError,
-  authorize as check,
-  defineRequirement,
-  type JWTClaims,
-  type Requirement,
-  TokenMissingError,
-} from '@keygate/core'
+import { defineRequirement, type JWTClaims, type Requirement } from '@keygate/core'
+import { authorizeRecorded } from '@keygate/core/http'
 import type { Context, MiddlewareHandler } from 'hono'
 import { type AuthEnv, isAnonymous } from './principal.js'
 import { type RenderOptions, renderError } from './render-error.js'
@@ -44,10 +39,6 @@ export async function authorizeOrRefuse(
   options: RenderOptions,
 ): Promise<Response | undefined> {
   const principal = (c as Context<AuthEnv>).get('auth') as AuthEnv['Variables']['auth'] | undefined
-  if (!principal) {
-    if (isAnonymous(c)) return renderError(new TokenMissingError(), c, options)
-    throw new ConfigurationError('authorize() needs the authenticate() middleware to run first')
-  }
-  const result = await check(principal, required)
+  const result = await authorizeRecorded(principal ?? (isAnonymous(c) ? null : undefined), required)
   return result.ok ? undefined : renderError(result.error, c, options)
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import { defineRequirement } from '../authorize/requirement.js'
 import { AuthError } from '../errors.js'
 import type { Principal } from '../types.js'
-import { authenticateOptionsFor, recordedPrincipal } from './adapter.js'
+import { authenticateOptionsFor, authorizeRecorded, recordedPrincipal } from './adapter.js'
 
 const principal = { subject: 'ana' } as Principal
 
@@ -43,5 +44,32 @@ describe('recordedPrincipal', () => {
     expect(codeOf(() => recordedPrincipal(undefined, { optional: true }, 'getAuth(req)'))).toBe(
       'ERR_CONFIGURATION',
     )
+  })
+})
+
+describe('authorizeRecorded', () => {
+  const required = defineRequirement({ permissions: ['orders:write'] })
+  const holder = {
+    subject: 'ana',
+    permissions: ['orders:write'],
+    roles: [],
+    groups: [],
+    scopes: [],
+  } as unknown as Principal
+
+  it('checks a recorded principal against the requirement', async () => {
+    expect(await authorizeRecorded(holder, required)).toEqual({ ok: true })
+    const lacking = await authorizeRecorded({ ...holder, permissions: [] } as Principal, required)
+    expect(lacking.ok).toBe(false)
+    expect(!lacking.ok && lacking.error.code).toBe('ERR_INSUFFICIENT_SCOPE')
+  })
+
+  it('refuses an anonymous request as one without a token', async () => {
+    const result = await authorizeRecorded(null, required)
+    expect(!result.ok && result.error.code).toBe('ERR_TOKEN_MISSING')
+  })
+
+  it('rejects with a ConfigurationError where authentication never ran', async () => {
+    await expect(authorizeRecorded(undefined, required)).rejects.toMatchObject({ code: 'ERR_CONFIGURATION' })
   })
 })

@@ -1,4 +1,6 @@
-import { ConfigurationError } from '../errors.js'
+import { authorize } from '../authorize/authorize.js'
+import type { AuthorizeResult, Requirement } from '../authorize/types.js'
+import { ConfigurationError, TokenMissingError } from '../errors.js'
 import type { JWTClaims, Principal } from '../types.js'
 import type { AuthenticateOptions } from '../verify/types.js'
 
@@ -53,4 +55,26 @@ export function recordedPrincipal<C extends JWTClaims = JWTClaims>(
     throw new ConfigurationError(`The route authenticates optionally: call ${call} with { optional: true }`)
   }
   throw new ConfigurationError(`${call} needs authentication to run on this route first`)
+}
+
+/**
+ * The `authorize(requirement)` rule every adapter shares, on what `authenticate` recorded: a
+ * principal is checked against `required` (validated once by `defineRequirement`); a request
+ * let through anonymously by `optional` (`null`) is refused as one without a token (401); a
+ * route where authentication never ran (`undefined`) is a wiring bug, a rejected
+ * `ConfigurationError`.
+ *
+ * @example
+ * const result = await authorizeRecorded(request.auth ?? (anonymous.has(request) ? null : undefined), required)
+ * if (!result.ok) return sendError(result.error, request, reply)
+ */
+export async function authorizeRecorded<C extends JWTClaims = JWTClaims>(
+  recorded: Principal<C> | null | undefined,
+  required: Requirement,
+): Promise<AuthorizeResult> {
+  if (recorded === undefined) {
+    throw new ConfigurationError('authorize() needs authentication to run first on this route')
+  }
+  if (recorded === null) return { ok: false, error: new TokenMissingError() }
+  return authorize(recorded as Principal, required)
 }

@@ -1,6 +1,7 @@
 export {
   type AdapterAuthenticateOptions,
   authenticateOptionsFor,
+  authorizeRecorded,
   recordedPrincipal,
 } from './adapter.js'
 export { type BearerOptions, extractBearerToken } from './bearer.js'
