@@ -23,7 +23,7 @@ import { Socket } from 'node:net'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { toIssuerRequest } from '../packages/core/dist/http/index.js'
-import { createIssuer, createMemoryIssuerStore } from '../packages/core/dist/index.js'
+import { benchIssuer, FORM_BODY, rawSigningKey } from './token-issuer.mjs'
 
 const ALGORITHMS = ['EdDSA', 'ES256', 'RS256']
 const ROUNDS = 3
@@ -35,22 +35,6 @@ const CONCURRENCY = 32
 const BATCH = 500
 const TARGET = 0.5
 const FORM_HEADERS = { 'content-type': 'application/x-www-form-urlencoded' }
-const FORM_BODY = 'grant_type=client_credentials'
-
-const NODE_KEYS = {
-  EdDSA: () => ({ key: crypto.generateKeyPairSync('ed25519').privateKey, digest: null }),
-  ES256: () => ({
-    key: {
-      key: crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey,
-      dsaEncoding: 'ieee-p1363',
-    },
-    digest: 'sha256',
-  }),
-  RS256: () => ({
-    key: crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
-    digest: 'sha256',
-  }),
-}
 
 /** Runs `once` for `ms` with `concurrency` loops; returns ops per wall second and per CPU second. */
 async function measure(ms, concurrency, once, opsPerCall = 1) {
@@ -126,23 +110,8 @@ function nodeRequest(headers) {
 
 /** POST /token callers on a fresh issuer; remembers one signing input for the raw column. */
 async function tokenCallers(algorithm, refreshTokens) {
-  const issuer = createIssuer({
-    issuer: 'https://auth.bench',
-    audience: 'https://api.bench',
-    store: createMemoryIssuerStore(),
-    encryptionKey: crypto.randomBytes(32),
-    signing: { algorithm },
-    refreshTokens,
-  })
-  const { id, key } = await issuer.apiKeys.create({
-    subject: 'svc-bench',
-    name: 'bench',
-    permissions: ['read', 'write'],
-  })
-  const headers = {
-    ...FORM_HEADERS,
-    authorization: `Basic ${Buffer.from(`${id}:${key}`).toString('base64')}`,
-  }
+  const { issuer, basic } = await benchIssuer(algorithm, { refreshTokens })
+  const headers = { ...FORM_HEADERS, authorization: `Basic ${basic}` }
   const check = (status) => {
     if (status !== 200) throw new Error(`unexpected status ${status}`)
   }
@@ -179,7 +148,7 @@ async function benchAlgorithm(algorithm) {
   const fetchEndToEnd = await tokenCallers(algorithm, true)
   await fetchEndToEnd.handleEndToEnd()
   full.signingInput = fetchEndToEnd.signingInput
-  const { key: nodeKey, digest } = NODE_KEYS[algorithm]()
+  const { key: nodeKey, digest } = rawSigningKey(algorithm)
   const data = Buffer.from(full.signingInput)
   const raw = () => {
     // 20 synchronous signatures per call keep the loop's own cost out of the figure.

@@ -13,13 +13,13 @@ import crypto from 'node:crypto'
 import { createServer } from 'node:http'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { benchIssuer, FORM_BODY, rawSigningKey } from '../token-issuer.mjs'
 
 const ALGORITHMS = ['EdDSA', 'ES256']
 const FRAMEWORKS = ['node', 'express', 'fastify', 'hono']
 const ROUNDS = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 3)
 const DURATION_S = 2
 const CONNECTIONS = 10
-const FORM_BODY = 'grant_type=client_credentials'
 const script = fileURLToPath(import.meta.url)
 
 // How each package's README mounts the issuer; each resolves to the port it listens on.
@@ -174,31 +174,14 @@ async function main() {
 // A child (one issuer server, or the raw signing loop) or the parent driving them.
 if (process.argv[2] === '--server') {
   const [framework, algorithm] = process.argv.slice(3)
-  const { createIssuer, createMemoryIssuerStore } = await import('../../packages/core/dist/index.js')
-  const issuer = createIssuer({
-    issuer: 'https://auth.bench',
-    audience: 'https://api.bench',
-    store: createMemoryIssuerStore(),
-    encryptionKey: crypto.randomBytes(32),
-    signing: { algorithm },
-  })
-  const { id, key } = await issuer.apiKeys.create({
-    subject: 'svc-bench',
-    name: 'bench',
-    permissions: ['read'],
-  })
+  const { issuer, basic } = await benchIssuer(algorithm)
   const port = await listen[framework](issuer)
   process.on('message', () => process.send(process.cpuUsage()))
-  console.log(JSON.stringify({ port, basic: Buffer.from(`${id}:${key}`).toString('base64') }))
+  console.log(JSON.stringify({ port, basic }))
 } else if (process.argv[2] === '--raw') {
   // One CPU signing in a tight loop: the ceiling any issuer on that CPU is compared with.
   const algorithm = process.argv[3]
-  const { privateKey } =
-    algorithm === 'EdDSA'
-      ? crypto.generateKeyPairSync('ed25519')
-      : crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' })
-  const key = algorithm === 'EdDSA' ? privateKey : { key: privateKey, dsaEncoding: 'ieee-p1363' }
-  const digest = algorithm === 'EdDSA' ? null : 'sha256'
+  const { key, digest } = rawSigningKey(algorithm)
   const data = Buffer.from('x'.repeat(400))
   const end = performance.now() + DURATION_S * 1000
   let n = 0
