@@ -7,6 +7,7 @@ import { createTestIssuer, type TestIssuer } from '../testing/test-issuer.js'
 import type { Principal } from '../types.js'
 import { createAuth } from './create-auth.js'
 import { type CacheEntry, createTokenCache } from './token-cache.js'
+import type { AuthOptions } from './types.js'
 
 let issuer: TestIssuer
 
@@ -22,6 +23,15 @@ function counting(inner: JWKSSource): JWKSSource & { calls: number } {
     close: () => inner.close(),
   }
   return source
+}
+
+// createAuth for the shared issuer, keys from `source`, with the given token cache (and clock).
+function cachedAuth(
+  source: JWKSSource,
+  tokenCache: NonNullable<AuthOptions['tokenCache']>,
+  clock?: () => number,
+) {
+  return createAuth({ issuer: issuer.issuer, audience: issuer.audience, source, tokenCache, clock })
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -42,12 +52,7 @@ afterAll(() => issuer.close())
 describe('verified-token cache', () => {
   it('a hit skips the key lookup and signature check and returns the same principal', async () => {
     const source = counting(createStaticJWKS(issuer.jwks()))
-    const auth = createAuth({
-      issuer: issuer.issuer,
-      audience: issuer.audience,
-      source,
-      tokenCache: { max: 10 },
-    })
+    const auth = cachedAuth(source, { max: 10 })
     const token = await issuer.sign({ sub: 'alice', roles: ['admin'] })
     const first = await auth.verify(token)
     const second = await auth.verify(token)
@@ -105,13 +110,7 @@ describe('verified-token cache', () => {
   it('an entry never outlives exp, whatever the clock tolerance', async () => {
     let now = Date.now()
     const source = counting(createStaticJWKS(issuer.jwks()))
-    const auth = createAuth({
-      issuer: issuer.issuer,
-      audience: issuer.audience,
-      source,
-      tokenCache: {},
-      clock: () => now,
-    })
+    const auth = cachedAuth(source, {}, () => now)
     const token = await issuer.sign({}, { expiresIn: 120 })
     const exp = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).exp as number
     await auth.verify(token)
@@ -129,13 +128,7 @@ describe('verified-token cache', () => {
   it('ttl caps an entry below exp', async () => {
     let now = Date.now()
     const source = counting(createStaticJWKS(issuer.jwks()))
-    const auth = createAuth({
-      issuer: issuer.issuer,
-      audience: issuer.audience,
-      source,
-      tokenCache: { ttl: '10s' },
-      clock: () => now,
-    })
+    const auth = cachedAuth(source, { ttl: '10s' }, () => now)
     const token = await issuer.sign({}, { expiresIn: 3600 })
     await auth.verify(token)
     now += 9_999
@@ -149,13 +142,7 @@ describe('verified-token cache', () => {
   it('a clock that goes back before nbf misses', async () => {
     let now = Date.now()
     const source = counting(createStaticJWKS(issuer.jwks()))
-    const auth = createAuth({
-      issuer: issuer.issuer,
-      audience: issuer.audience,
-      source,
-      tokenCache: {},
-      clock: () => now,
-    })
+    const auth = cachedAuth(source, {}, () => now)
     const token = await issuer.sign({ nbf: Math.floor(now / 1000) }, { expiresIn: 3600 })
     await auth.verify(token)
     now -= 120_000
@@ -188,12 +175,7 @@ describe('verified-token cache', () => {
 
   it('is bounded, least recently used first out', async () => {
     const source = counting(createStaticJWKS(issuer.jwks()))
-    const auth = createAuth({
-      issuer: issuer.issuer,
-      audience: issuer.audience,
-      source,
-      tokenCache: { max: 3 },
-    })
+    const auth = cachedAuth(source, { max: 3 })
     const tokens = await Promise.all([1, 2, 3, 4].map((n) => issuer.sign({ sub: `u${n}` })))
     for (const t of tokens.slice(0, 3)) await auth.verify(t)
     await auth.verify(tokens[0]!) // u1 becomes the most recent
@@ -210,12 +192,7 @@ describe('verified-token cache', () => {
 
   it('repeated hits on the most recent entry keep the order exact', async () => {
     const source = counting(createStaticJWKS(issuer.jwks()))
-    const auth = createAuth({
-      issuer: issuer.issuer,
-      audience: issuer.audience,
-      source,
-      tokenCache: { max: 2 },
-    })
+    const auth = cachedAuth(source, { max: 2 })
     const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((sub) => issuer.sign({ sub })))
     await auth.verify(a!)
     await auth.verify(b!)
@@ -244,7 +221,7 @@ describe('verified-token cache', () => {
       reload: async () => {},
       close: () => {},
     }
-    const auth = createAuth({ issuer: issuer.issuer, audience: issuer.audience, source, tokenCache: {} })
+    const auth = cachedAuth(source, {})
     const token = await issuer.sign()
     expect(await codeOf(auth.verify(token))).toBe('ERR_KEYS_UNAVAILABLE')
     failing = false
@@ -258,7 +235,7 @@ describe('verified-token cache', () => {
 
   it('keys by the whole token: tokens sharing a long prefix are distinct entries', async () => {
     const source = counting(createStaticJWKS(issuer.jwks()))
-    const auth = createAuth({ issuer: issuer.issuer, audience: issuer.audience, source, tokenCache: {} })
+    const auth = cachedAuth(source, {})
     const token = await issuer.sign()
     await auth.verify(token)
     const [h, p, s] = token.split('.')
@@ -270,7 +247,7 @@ describe('verified-token cache', () => {
 
   it('a token ending like a cached one (the same signature on another payload) is verified in full', async () => {
     const source = counting(createStaticJWKS(issuer.jwks()))
-    const auth = createAuth({ issuer: issuer.issuer, audience: issuer.audience, source, tokenCache: {} })
+    const auth = cachedAuth(source, {})
     const token = await issuer.sign({ sub: 'alice' })
     const [h, p, s] = token.split('.')
     const claims = JSON.parse(Buffer.from(p!, 'base64url').toString())
@@ -292,7 +269,7 @@ describe('verified-token cache', () => {
 
   it('authenticate answers a cached token exactly as it would without the cache', async () => {
     const source = counting(createStaticJWKS(issuer.jwks()))
-    const auth = createAuth({ issuer: issuer.issuer, audience: issuer.audience, source, tokenCache: {} })
+    const auth = cachedAuth(source, {})
     const token = await issuer.sign({ sub: 'alice' })
     const principal = await auth.verify(token)
     const answer = (authorization: string, url = 'http://api.test/', allowQuery = false) =>
@@ -317,7 +294,7 @@ describe('verified-token cache', () => {
   it('a source without a key-set view is not cached (rotation could not be noticed)', async () => {
     const inner = createStaticJWKS(issuer.jwks())
     const source = counting({ ...inner, peek: () => undefined })
-    const auth = createAuth({ issuer: issuer.issuer, audience: issuer.audience, source, tokenCache: {} })
+    const auth = cachedAuth(source, {})
     const token = await issuer.sign()
     await auth.verify(token)
     await auth.verify(token)
