@@ -28,6 +28,7 @@ export type AuthErrorCode =
   | 'ERR_INSUFFICIENT_SCOPE'
   | 'ERR_KEYS_UNAVAILABLE'
   | 'ERR_PROVIDER_UNAVAILABLE'
+  | 'ERR_STORE_UNAVAILABLE'
   | 'ERR_INVALID_CLIENT'
   | 'ERR_INVALID_GRANT'
   | 'ERR_UNSUPPORTED_GRANT_TYPE'
@@ -222,6 +223,14 @@ export class KeysUnavailableError extends UnavailableError {
 /** 503 — an authorization provider failed or timed out; never a silent empty list. */
 export class ProviderUnavailableError extends UnavailableError {
   readonly code = 'ERR_PROVIDER_UNAVAILABLE' as const
+}
+
+/**
+ * 503 — the issuer's store (a database) cannot be reached. Stores throw it for connection-level
+ * failures so the issuer answers 503 with `Retry-After` instead of a 500 or a misleading 401.
+ */
+export class StoreUnavailableError extends UnavailableError {
+  readonly code = 'ERR_STORE_UNAVAILABLE' as const
 }
 
 /** 401 — token endpoint: unknown, malformed, expired or revoked client credentials (RFC 6749 §5.2). */
