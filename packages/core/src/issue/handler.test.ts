@@ -563,6 +563,49 @@ describe('admin routes', () => {
     await oauthError(await f.request('/admin/api-keys/..%2Fx', { headers: admin }), 404, 'invalid_request')
   })
 
+  it('lists keys in pages: limit and after, next is the cursor or null; bad paging is a 400', async () => {
+    const f = setup()
+    const ids: string[] = []
+    for (let i = 0; i < 5; i += 1) {
+      ids.push((await f.issuer.apiKeys.create({ subject: 'pager', name: `k${i}` })).id)
+      f.clock.advance(1000)
+    }
+    await f.issuer.apiKeys.create({ subject: 'other', name: 'x' })
+    const seen: string[] = []
+    let next: string | null = null
+    let pages = 0
+    do {
+      const query: string = `subject=pager&limit=2${next === null ? '' : `&after=${next}`}`
+      const response = await f.request(`/admin/api-keys?${query}`, { headers: admin })
+      expect(response.status).toBe(200)
+      const body = (await response.json()) as { keys: { id: string }[]; next: string | null }
+      expect(body.keys.length).toBeLessThanOrEqual(2)
+      seen.push(...body.keys.map((k) => k.id))
+      next = body.next
+      if (next !== null) expect(next).toBe(body.keys.at(-1)!.id)
+      pages += 1
+    } while (next !== null && pages < 10)
+    expect(seen).toEqual(ids)
+    expect(pages).toBe(3)
+    const exact = await (await f.request('/admin/api-keys?subject=pager&limit=5', { headers: admin })).json()
+    expect(exact.keys).toHaveLength(5)
+    expect(exact.next).toBeNull()
+    const all = await (await f.request('/admin/api-keys', { headers: admin })).json()
+    expect(all.keys).toHaveLength(6)
+    expect(all.next).toBeNull()
+    for (const bad of [
+      'limit=0',
+      'limit=1001',
+      'limit=abc',
+      'limit=2.5',
+      'limit=-1',
+      'after=..',
+      'limit=1&limit=2',
+    ]) {
+      await oauthError(await f.request(`/admin/api-keys?${bad}`, { headers: admin }), 400, 'invalid_request')
+    }
+  })
+
   it('without or with a wrong admin token: 401 with a Bearer challenge', async () => {
     const f = setup()
     const missing = await f.request('/admin/api-keys')

@@ -14,6 +14,7 @@ export {
 export { createMemoryIssuerStore, type MemoryIssuerStore } from './memory-store.js'
 export { createMemoryRateLimiter, type MemoryRateLimiterOptions, type RateLimiter } from './rate-limiter.js'
 export type {
+  APIKeyListFilter,
   APIKeyRecord,
   ConsumeResult,
   IssuerStore,

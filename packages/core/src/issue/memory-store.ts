@@ -38,6 +38,11 @@ function isImmutable(value: object): boolean {
   return true
 }
 
+/** Keyset order of `listAPIKeys`: creation time, then id (ids are unique, so the order is total). */
+function byCreation(a: APIKeyRecord, b: APIKeyRecord): number {
+  return a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+}
+
 /**
  * An `IssuerStore` in process memory: for tests, development and single-process deployments
  * that accept losing keys and API keys on restart. JavaScript's single thread makes every
@@ -94,10 +99,16 @@ export function createMemoryIssuerStore(): MemoryIssuerStore {
     },
     async listAPIKeys(filter = {}) {
       count('listAPIKeys')
-      return [...apiKeys.values()]
+      const sorted = [...apiKeys.values()]
         .filter((r) => filter.subject === undefined || r.subject === filter.subject)
-        .sort((a, b) => a.createdAt - b.createdAt)
-        .map(copy)
+        .sort(byCreation)
+      let start = 0
+      if (filter.after !== undefined) {
+        const cursor = apiKeys.get(filter.after)
+        start = cursor ? sorted.findIndex((r) => byCreation(r, cursor) > 0) : -1
+        if (start < 0) return []
+      }
+      return sorted.slice(start, filter.limit === undefined ? undefined : start + filter.limit).map(copy)
     },
     async revokeAPIKey(id, at) {
       count('revokeAPIKey')

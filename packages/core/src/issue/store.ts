@@ -66,6 +66,15 @@ export interface APIKeyRecord {
   lastUsedAt: number | null
 }
 
+/** Which API keys `listAPIKeys` returns: one subject's, one page of them. */
+export interface APIKeyListFilter {
+  subject?: string
+  /** Id of the last key already seen (the previous page's cursor). */
+  after?: string
+  /** At most this many keys (a positive integer). */
+  limit?: number
+}
+
 /** A refresh token as stored: only the hash of the token. */
 export interface RefreshTokenRecord {
   id: string
@@ -115,8 +124,13 @@ export interface IssuerStore {
   /** Inserts a new API key; rejects if the id exists. */
   createAPIKey(record: APIKeyRecord): Promise<void>
   getAPIKey(id: string): Promise<APIKeyRecord | undefined>
-  /** API keys, optionally only one subject's, oldest first. */
-  listAPIKeys(filter?: { subject?: string }): Promise<APIKeyRecord[]>
+  /**
+   * API keys, optionally only one subject's, oldest first: ordered by (`createdAt`, `id`) so a
+   * page boundary is exact (keyset paging). `after` is the id of the last key of the previous
+   * page; only keys after it in that order are returned (none when it names no key). `limit`
+   * caps the count; without it every matching key is returned.
+   */
+  listAPIKeys(filter?: APIKeyListFilter): Promise<APIKeyRecord[]>
   /** Sets `revokedAt` if not yet revoked; returns the record as it is after the call, `undefined` if unknown. */
   revokeAPIKey(id: string, at: number): Promise<APIKeyRecord | undefined>
   /** Records a use (`lastUsedAt`). */

@@ -2,7 +2,7 @@ import type { JWKSSource } from '../jwks/types.js'
 import type { Clock, Duration, JWKS } from '../types.js'
 import type { IssuerRequest, IssuerRequestHead, IssuerResponse } from './exchange.js'
 import type { RateLimiter } from './rate-limiter.js'
-import type { IssuerStore, SigningAlgorithm } from './store.js'
+import type { APIKeyListFilter, IssuerStore, SigningAlgorithm } from './store.js'
 
 /** Signing-key policy: which algorithm, and the publish-before-sign rotation schedule. */
 export interface SigningOptions {
@@ -177,7 +177,11 @@ export interface APIKeys {
   create(input: CreateAPIKeyInput): Promise<{ id: string; key: string; record: APIKeyInfo }>
   /** Revokes a key and every refresh token issued through it; false when the id is unknown. */
   revoke(id: string): Promise<boolean>
-  list(filter?: { subject?: string }): Promise<APIKeyInfo[]>
+  /**
+   * Keys oldest first, optionally one subject's; page with `limit` and `after` (the id of the
+   * last key of the previous page). Without `limit`, every matching key.
+   */
+  list(filter?: APIKeyListFilter): Promise<APIKeyInfo[]>
   get(id: string): Promise<APIKeyInfo | undefined>
 }
 

@@ -217,6 +217,42 @@ export function issuerStoreContract(
       check((await store.getAPIKey(first.id))!.name === 'ci deploy', 'input not shared')
       await rejects(store.createAPIKey({ ...apiKey(subject), id: second.id }), 'a duplicate id')
     }),
+    withStore('api keys: keyset pages by (createdAt, id) with after and limit', async (store) => {
+      const subject = rid('s')
+      // Two keys share a creation time: the id breaks the tie, so no page boundary loses one.
+      const keys = [
+        apiKey(subject, T0),
+        apiKey(subject, T0 + 1),
+        apiKey(subject, T0 + 1),
+        apiKey(subject, T0 + 2),
+      ]
+      for (const k of [...keys].reverse()) await store.createAPIKey(k)
+      const order = [...keys]
+        .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
+        .map((k) => k.id)
+      const seen: string[] = []
+      let after: string | undefined
+      for (let page = 0; page < 3; page += 1) {
+        const got = await store.listAPIKeys({ subject, limit: 2, ...(after !== undefined && { after }) })
+        check(got.length <= 2, 'a page holds at most limit keys')
+        seen.push(...got.map((k) => k.id))
+        after = got.at(-1)?.id
+        if (got.length < 2) break
+      }
+      same(seen, order, 'pages cover every key once, in (createdAt, id) order')
+      same(
+        (await store.listAPIKeys({ subject, after: order[1]! })).map((k) => k.id),
+        order.slice(2),
+        'after without limit returns the rest',
+      )
+      same(await store.listAPIKeys({ subject, after: order[3]! }), [], 'nothing after the last key')
+      same(await store.listAPIKeys({ subject, after: rid('missing') }), [], 'an unknown cursor names no key')
+      same(
+        (await store.listAPIKeys({ subject, limit: 1 })).map((k) => k.id),
+        order.slice(0, 1),
+        'limit alone is the first page',
+      )
+    }),
     withStore('api keys: revoke keeps the first time, touch records use, unknown ids', async (store) => {
       const key = apiKey(rid('s'))
       await store.createAPIKey(key)
