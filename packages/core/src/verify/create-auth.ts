@@ -14,6 +14,7 @@ import { freezeDeep } from './freeze-deep.js'
 import { checkHeader, rejectUnsigned } from './header.js'
 import { toAuthError } from './map-error.js'
 import { type ResolvedIssuer, resolveOptions } from './resolve-options.js'
+import { resolveRevocation, revokedError } from './revocation.js'
 import { createSignatureBackend } from './signature.js'
 import { createTokenCache } from './token-cache.js'
 import type { Auth, AuthenticateOptions, AuthOptions } from './types.js'
@@ -48,6 +49,7 @@ export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions
   const decodeJWS = createJWSDecoder(resolved.maxTokenBytes)
   const cache = resolved.tokenCache === undefined ? undefined : createTokenCache<C>(resolved.tokenCache.max)
   const cacheTTL = resolved.tokenCache?.ttlMs
+  const revocation = resolveRevocation(options.revocation)
   // With one issuer (the common case) the lookup is a string comparison.
   const only: ResolvedIssuer<C> | undefined = issuers.size === 1 ? issuers.values().next().value : undefined
 
@@ -98,7 +100,12 @@ export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions
     if (typeof token !== 'string') throw new TokenMalformedError('The token is not a string')
     if (cache !== undefined) {
       const hit = cache.get(token, clock())
-      if (hit !== undefined) return hit
+      // A cached token was verified before it may have been revoked: asked again on every hit.
+      if (hit !== undefined) {
+        const pending = revocation === undefined ? undefined : refuseRevoked(hit.claims, hit.issuer)
+        if (pending !== undefined) await pending
+        return hit
+      }
     }
     const { header, claims, signingInput, signature } = decodeJWS(token)
     rejectUnsigned(header)
@@ -122,6 +129,9 @@ export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions
     let valid = check(signingInput, signature)
     if (typeof valid !== 'boolean') valid = await valid
     if (!valid) throw new SignatureInvalidError('The token signature is invalid')
+    // Only a verified token's claims are trusted to name what it belongs to (jti, sub, client_id).
+    const pending = revocation === undefined ? undefined : refuseRevoked(claims, issuer.issuer)
+    if (pending !== undefined) await pending
 
     // Claim-only providers need no await; a builder may answer synchronously.
     const built: Principal<C> | Promise<Principal<C>> = issuer.buildPrincipal({
@@ -135,12 +145,27 @@ export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions
     return principal
   }
 
+  // Not awaited when the source answers at once (a local copy): no promise on the hot path.
+  function refuseRevoked(claims: JWTClaims, iss: string): Promise<void> | undefined {
+    const answer = revocation!.isRevoked({ claims, issuer: iss })
+    if (answer === false) return undefined
+    // Anything but `false` refuses: a source that cannot say "not revoked" must not let a token in.
+    if (answer === true) throw revokedError()
+    return Promise.resolve(answer).then((revoked) => {
+      if (revoked !== false) throw revokedError()
+    })
+  }
+
   // A cached token passed `decodeJWS`: base64url segments, so a b64token. `Bearer` + one space +
   // exactly that token is then what extraction would return, and its checks (a regex over the
   // whole header) can be skipped. Only `?access_token=` could object (callers rule it out).
   function cachedFor(authorization: string | null): Principal<C> | undefined {
     if (cache === undefined || !authorization?.startsWith('Bearer ')) return undefined
-    return cache.get(authorization.slice(7), clock())
+    const hit = cache.get(authorization.slice(7), clock())
+    // Only a synchronous "not revoked" answers here; a revoked token (or an asynchronous
+    // source) goes through `verify`, which gives the error.
+    if (hit === undefined || revocation === undefined) return hit
+    return revocation.isRevoked({ claims: hit.claims, issuer: hit.issuer }) === false ? hit : undefined
   }
 
   // The answer for a request that sent no credential at all.

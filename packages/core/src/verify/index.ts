@@ -1,5 +1,6 @@
 export { createAuth } from './create-auth.js'
 export { DEFAULT_ALGORITHMS, DEFAULT_CLOCK_TOLERANCE_MS, DEFAULT_MAX_TOKEN_BYTES } from './resolve-options.js'
+export type { RevocationCheck, RevocationSource } from './revocation.js'
 export type {
   Algorithm,
   AsymmetricAlgorithm,

@@ -12,6 +12,7 @@ import type {
   Principal,
   RequestLike,
 } from '../types.js'
+import type { RevocationSource } from './revocation.js'
 
 /** Asymmetric algorithms Keygate verifies (RFC 7518 §3, RFC 8037). */
 export type AsymmetricAlgorithm =
@@ -82,6 +83,11 @@ export interface AuthOptions<C extends JWTClaims = JWTClaims>
   clock?: () => number
   /** Injected fetch for JWKS and discovery. */
   fetch?: typeof fetch
+  /**
+   * Deny list checked after the signature and claims, before the principal is built, and on
+   * every token-cache hit: a revoked token gets `TokenRevokedError` (401). See `RevocationSource`.
+   */
+  revocation?: RevocationSource
 }
 
 /** Per-call options of `authenticate`. */
