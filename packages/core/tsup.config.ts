@@ -9,6 +9,7 @@ export default defineConfig({
     'verify/index': 'src/verify/index.ts',
     'authorize/index': 'src/authorize/index.ts',
     'issue/index': 'src/issue/index.ts',
+    'session/index': 'src/session/index.ts',
     'testing/index': 'src/testing/index.ts',
   },
   format: ['esm'],

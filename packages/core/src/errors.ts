@@ -26,6 +26,7 @@ export type AuthErrorCode =
   | 'ERR_KEY_NOT_FOUND'
   | 'ERR_SIGNATURE_INVALID'
   | 'ERR_INSUFFICIENT_SCOPE'
+  | 'ERR_CROSS_SITE_REQUEST'
   | 'ERR_KEYS_UNAVAILABLE'
   | 'ERR_PROVIDER_UNAVAILABLE'
   | 'ERR_STORE_UNAVAILABLE'
@@ -199,6 +200,20 @@ export class InsufficientScopeError extends AuthError {
   ) {
     super(message, options)
   }
+}
+
+/**
+ * 403 — a cookie-authenticated request that may come from another site: its `Origin` is not
+ * allowed, or it is a "simple" request (no `Content-Type: application/json`, no custom header)
+ * that a foreign page can send without a CORS preflight. Browser sessions refuse these so a
+ * cookie the browser attaches on its own cannot be used by a page the user happens to visit.
+ *
+ * @see https://cheatsheetseries.owasp.org/cheatsheets/Cross-Site_Request_Forgery_Prevention_Cheat_Sheet.html
+ */
+export class CrossSiteRequestError extends AuthError {
+  readonly code = 'ERR_CROSS_SITE_REQUEST' as const
+  readonly status = 403
+  readonly oauthError = 'invalid_request' as const
 }
 
 /** Base of conditions where a dependency, not the client, failed: 503 + `Retry-After`. */

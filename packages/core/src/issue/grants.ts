@@ -83,7 +83,12 @@ export function createGrants(
       accessToken: signed.token,
       tokenType: 'Bearer',
       expiresIn: signed.expiresIn,
-      ...(refresh ? { refreshToken: refresh.token } : {}),
+      ...(refresh
+        ? {
+            refreshToken: refresh.token,
+            refreshExpiresIn: Math.max(0, Math.floor((refresh.record.expiresAt - clock()) / 1000)),
+          }
+        : {}),
       scope: content.permissions.join(' '),
     }
   }

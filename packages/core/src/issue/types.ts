@@ -142,6 +142,11 @@ export interface TokenSet {
   /** Seconds until the access token expires. */
   expiresIn: number
   refreshToken?: string
+  /**
+   * Seconds until the refresh token expires, with `refreshToken` (each rotation starts a fresh
+   * lifetime). Browser sessions set their cookie's `Max-Age` from it.
+   */
+  refreshExpiresIn?: number
   /** Granted permissions, space-delimited (RFC 6749 §3.3). */
   scope: string
 }

@@ -10,6 +10,14 @@ export { type IssuerStoreContractCase, issuerStoreContract } from './issuer-stor
 export { type KeyStoreContractCase, keyStoreContract } from './key-store-contract.js'
 export { type RawResponse, sendRawRequest } from './raw-request.js'
 export {
+  createSessionKit,
+  SESSION_APP_ROUTES,
+  SESSION_ORIGIN,
+  type SessionKit,
+  type SessionScenario,
+  type SessionSend,
+} from './session-scenarios.js'
+export {
   createTestIssuer,
   type SignOptions,
   type TestAlgorithm,
