@@ -69,6 +69,9 @@ export function unavailable(
   })
 }
 
+/** The statuses by which an issuer says no to a credential (RFC 6749 §5.2; JWThenticator's 401). */
+export const REFUSALS: ReadonlySet<number> = new Set([400, 401, 403])
+
 /** True for the statuses that say "not now" rather than "no". */
 export function isTransient(status: number): boolean {
   return status === 429 || status >= 500

@@ -1,4 +1,4 @@
-import { AuthenticationError } from './errors.js'
+import { AuthenticationError, IssuerResponseError } from './errors.js'
 import {
   callIssuer,
   type Grant,
@@ -6,6 +6,7 @@ import {
   type IssuerProtocol,
   isTransient,
   malformed,
+  REFUSALS,
   readJSONObject,
   unavailable,
 } from './issuer-call.js'
@@ -61,6 +62,9 @@ export function createJWThenticatorProtocol(
       const response = await post('/authenticate', { key: options.key ?? '', identifier: options.identifier })
       if (response.status === 200) return grant(response)
       if (isTransient(response.status)) throw unavailable(ctx, response)
+      if (!REFUSALS.has(response.status)) {
+        throw new IssuerResponseError(`The issuer answered ${response.status}`, { status: response.status })
+      }
       throw new AuthenticationError(`The server refused the key (${response.status})`, {
         status: response.status,
       })

@@ -6,6 +6,7 @@ import {
   type IssuerProtocol,
   isTransient,
   malformed,
+  REFUSALS,
   readJSONObject,
   unavailable,
 } from './issuer-call.js'
@@ -138,6 +139,9 @@ export function createOAuthProtocol(ctx: IssuerCallContext, options: OAuthProtoc
       if (response.status === 200) return grant(response)
       const error = await oauthError(response)
       if (isTransient(response.status)) throw unavailable(ctx, response, error)
+      if (!REFUSALS.has(response.status)) {
+        throw new IssuerResponseError(`The issuer answered ${response.status}`, { status: response.status })
+      }
       throw new AuthenticationError(`The issuer refused the API key (${response.status})`, {
         status: response.status,
         oauthError: error,
