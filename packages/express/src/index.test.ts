@@ -37,6 +37,9 @@ it('exports exactly the public API', async () => {
       "authorize",
       "getAuth",
       "mountIssuer",
+      "sessionRoutes",
+      "sessionToken",
+      "startSession",
     ]
   `)
 })
