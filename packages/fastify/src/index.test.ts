@@ -38,6 +38,9 @@ it('exports exactly the public API', async () => {
       "getAuth",
       "keygate",
       "mountIssuer",
+      "sessionRoutes",
+      "sessionToken",
+      "startSession",
     ]
   `)
 })

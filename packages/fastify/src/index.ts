@@ -5,3 +5,4 @@ export { type IssuerHandler, type MountIssuerOptions, mountIssuer } from './moun
 export { type KeygateOptions, keygate, type RouteAuthConfig } from './plugin.js'
 export { type GetAuthOptions, getAuth } from './principal.js'
 export type { ErrorHook, RenderOptions } from './send-error.js'
+export { sessionRoutes, sessionToken, startSession } from './sessions.js'
