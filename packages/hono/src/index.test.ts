@@ -36,6 +36,9 @@ it('exports exactly the public API', async () => {
       "authenticate",
       "authorize",
       "getAuth",
+      "sessionRoutes",
+      "sessionToken",
+      "startSession",
       "withAuth",
     ]
   `)
