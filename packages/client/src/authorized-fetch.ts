@@ -41,6 +41,20 @@ function targetURL(input: RequestInfo | URL): URL | undefined {
   }
 }
 
+/**
+ * One request as the client sends it, however the caller gave it. `send` makes the first hop
+ * (with the given headers and redirect mode); the rest describes what later hops need.
+ */
+interface Prepared {
+  method: string
+  headers: Headers
+  signal: AbortSignal | undefined
+  hasBody: boolean
+  /** The body again, for a 307/308; `undefined` when it cannot be sent twice. */
+  replayBody: (() => Promise<BodyInit>) | undefined
+  send(headers: Headers, redirect: RequestRedirect): Promise<Response>
+}
+
 /** A body that can be read once only: it is sent once, never replayed. */
 function isOneShot(body: unknown): boolean {
   if (typeof body !== 'object' || body === null) return false
@@ -71,79 +85,103 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): Fetch {
   const baseFetch = options.fetch
   let platformFollows = false
 
-  function withToken(source: Headers, token: string): Headers {
-    const headers = new Headers(source)
-    headers.set('authorization', `Bearer ${token}`)
-    return headers
-  }
-
   /**
-   * Sends `request` (with the token when its origin is the original one) and follows redirects
-   * by hand. Returns the final response and whether the token went with it.
+   * Sends the request (with the token on hops to its own origin) and follows redirects by hand.
+   * Returns the final response and whether the token went with it.
    */
   async function sendFollowing(
-    first: Request,
-    origin: string,
+    prepared: Prepared,
+    target: URL,
     token: string,
     mode: RequestRedirect,
-    replayBody: (() => Promise<ArrayBuffer>) | undefined,
   ): Promise<{ response: Response; carried: boolean; opaque?: true }> {
-    let request = first
-    let url = new URL(first.url)
-    let body: ArrayBuffer | null | undefined // undefined: still the original request's body
+    let url = target
+    let method = prepared.method
+    let headers = prepared.headers
+    let body: BodyInit | null = null
     for (let hop = 0; ; hop++) {
-      const headers = new Headers(request.headers)
-      const carried = url.origin === origin
-      if (carried) headers.set('authorization', `Bearer ${token}`)
-      const outgoing =
-        body === undefined
-          ? new Request(request, { headers, redirect: 'manual' })
-          : new Request(url, {
-              method: request.method,
-              headers,
+      const outgoing = new Headers(headers)
+      const carried = url.origin === target.origin
+      if (carried) outgoing.set('authorization', `Bearer ${token}`)
+      const response =
+        hop === 0
+          ? await prepared.send(outgoing, 'manual')
+          : await baseFetch(url, {
+              method,
+              headers: outgoing,
               body,
               redirect: 'manual',
-              signal: first.signal,
-              credentials: first.credentials,
-              cache: first.cache,
-              referrerPolicy: first.referrerPolicy,
+              signal: prepared.signal,
             })
-      const response = await baseFetch(outgoing)
       if (response.type === 'opaqueredirect') return { response, carried, opaque: true }
       if (!REDIRECT_STATUSES.has(response.status) || mode === 'manual') return { response, carried }
       const location = response.headers.get('location')
       if (location === null) return { response, carried }
-      if (mode === 'error') {
+      if (mode === 'error' || hop >= MAX_REDIRECTS) {
         await discard(response)
-        throw new TypeError('fetch failed: redirect mode is "error"')
-      }
-      if (hop >= MAX_REDIRECTS) {
-        await discard(response)
-        throw new TypeError('fetch failed: too many redirects')
+        throw new TypeError(
+          mode === 'error' ? 'fetch failed: redirect mode is "error"' : 'fetch failed: too many redirects',
+        )
       }
       const next = new URL(location, url)
       // RFC 9110 §15.4.2-4: a 303 (and, by long practice, a 301/302 after POST) becomes a GET
       // without a body; 307/308 repeat method and body.
-      let method = request.method
       const toGet =
         (response.status === 303 && method !== 'GET' && method !== 'HEAD') ||
         ((response.status === 301 || response.status === 302) && method === 'POST')
-      const nextHeaders = new Headers(request.headers)
+      const nextHeaders = new Headers(headers)
       nextHeaders.delete('authorization')
       if (next.origin !== url.origin) for (const name of ORIGIN_BOUND_HEADERS) nextHeaders.delete(name)
       if (toGet) {
         method = 'GET'
         body = null
         for (const name of BODY_HEADERS) nextHeaders.delete(name)
-      } else if (body === undefined && request.body !== null) {
+      } else if (hop === 0 && prepared.hasBody) {
         // 307/308 with a body: it must be sent again, which a stream cannot be.
-        if (!replayBody) return { response, carried }
-        body = await replayBody()
+        if (!prepared.replayBody) return { response, carried }
+        body = await prepared.replayBody()
       }
       await discard(response)
-      request = new Request(next, { method, headers: nextHeaders, signal: first.signal })
-      if (body === undefined) body = null
+      headers = nextHeaders
       url = next
+    }
+  }
+
+  /** The caller's request, ready to be sent as many times as its body allows. */
+  function prepare(
+    input: RequestInfo | URL,
+    init: RequestInit | undefined,
+    oneShot: boolean,
+  ): () => Prepared {
+    if (typeof input === 'string' || input instanceof URL) {
+      // The common case, without building a Request per call: the init's body (a string,
+      // bytes, a Blob, FormData, URLSearchParams) can be handed to fetch again as it is.
+      const headers = new Headers(init?.headers)
+      const body = init?.body ?? null
+      const prepared: Prepared = {
+        method: (init?.method ?? 'GET').toUpperCase(),
+        headers,
+        signal: init?.signal ?? undefined,
+        hasBody: body !== null,
+        replayBody: oneShot || body === null ? undefined : async () => body,
+        send: (h, redirect) => baseFetch(input, { ...init, headers: h, redirect }),
+      }
+      return () => prepared
+    }
+    const original = new Request(input, init)
+    // `original` itself is never sent when its body is replayable (each attempt sends a clone),
+    // so a 307/308 can still read it.
+    const replayBody = oneShot ? undefined : () => original.clone().arrayBuffer()
+    return () => {
+      const attempt = oneShot ? original : original.clone()
+      return {
+        method: original.method,
+        headers: attempt.headers,
+        signal: original.signal,
+        hasBody: original.body !== null,
+        replayBody,
+        send: (h, redirect) => baseFetch(new Request(attempt, { headers: h, redirect })),
+      }
     }
   }
 
@@ -152,35 +190,29 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): Fetch {
     // Anything outside the allowlist is fetched exactly as plain fetch would: the token never
     // leaves for an origin nobody listed (JWThenticator's client sends it to any URL).
     if (!url || !origins.has(url.origin)) return baseFetch(input, init)
-    const original = new Request(input, init)
-    // A request that brings its own Authorization is the caller's business.
-    if (original.headers.has('authorization')) return baseFetch(original)
     const oneShot = isOneShot(init?.body)
-    const mode = original.redirect
-    // `original` itself is never sent when its body is replayable (attempts send clones), so a
-    // 307/308 can still read it.
-    const replayBody = oneShot ? undefined : () => original.clone().arrayBuffer()
-    const signal = original.signal
+    const next = prepare(input, init, oneShot)
+    let prepared = next()
+    // A request that brings its own Authorization is the caller's business.
+    if (prepared.headers.has('authorization'))
+      return prepared.send(prepared.headers, init?.redirect ?? redirectOf(input))
+    const mode = init?.redirect ?? redirectOf(input)
+    const signal = prepared.signal
     let token = await tokens.get(signal)
     let follow = mode === 'follow' && platformFollows
     let refreshed = false
     let waited = false
-    for (;;) {
-      // A replayable body is cloned before sending, so a retry can send it again.
-      const attempt = oneShot ? original : original.clone()
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) prepared = next()
       const { response, carried, opaque } = follow
-        ? {
-            response: await baseFetch(attempt, { headers: withToken(attempt.headers, token) }),
-            carried: true,
-          }
-        : await sendFollowing(attempt, url.origin, token, mode, replayBody)
-      const replayable = !oneShot
+        ? { response: await prepared.send(withToken(prepared.headers, token), 'follow'), carried: true }
+        : await sendFollowing(prepared, url, token, mode)
       if (opaque && mode === 'follow') {
         // A browser: 'manual' gives an opaque redirect without its Location. Browsers drop
         // Authorization on a cross-origin redirect themselves (Fetch standard, HTTP-redirect
         // fetch step 13), so this request is replayed with 'follow', and so is every later one.
         platformFollows = true
-        if (!replayable) return response
+        if (oneShot) return response
         follow = true
         continue
       }
@@ -189,19 +221,19 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): Fetch {
         // can be sent again. Refresh once and retry once: 403 (the token is fine, the permission
         // is not) and 503 (the server cannot check now) are never answered with a new token.
         tokens.invalidate(token)
-        if (!replayable) return response
+        if (oneShot) return response
         refreshed = true
         await discard(response)
         token = await tokens.get(signal)
         continue
       }
-      if ((response.status === 429 || response.status === 503) && !waited && replayable) {
+      if ((response.status === 429 || response.status === 503) && !waited && !oneShot) {
         const wait = retryAfterMs(response.headers, options.wallClock)
         if (wait !== undefined && wait <= options.maxRetryAfterMs) {
           waited = true
           await discard(response)
-          await options.sleep(wait, signal)
-          signal.throwIfAborted()
+          await options.sleep(wait, signal ?? NEVER)
+          signal?.throwIfAborted()
           continue
         }
       }
@@ -209,3 +241,15 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): Fetch {
     }
   }
 }
+
+function withToken(source: Headers, token: string): Headers {
+  const headers = new Headers(source)
+  headers.set('authorization', `Bearer ${token}`)
+  return headers
+}
+
+function redirectOf(input: RequestInfo | URL): RequestRedirect {
+  return typeof input === 'string' || input instanceof URL ? 'follow' : input.redirect
+}
+
+const NEVER = new AbortController().signal
