@@ -100,6 +100,52 @@ describe('createClient against the real Keygate issuer', () => {
     expect(h.apiSeen.filter((s) => s.status !== 200 && s.path === '/orders')).toEqual([])
   })
 
+  it('refreshes at margin plus jitter before expires_in runs out, whatever the wall clock says', async () => {
+    // The wall clock is a year behind: only the monotonic clock decides within a process.
+    const yearAgo = () => Date.now() - 365 * 86_400_000
+    const { client, clock } = await setup({
+      refreshMargin: '30s',
+      refreshJitter: '10s',
+      random: () => 0.5,
+      wallClock: yearAgo,
+      store: undefined,
+    })
+    const first = await client.getToken()
+    const before = tokenHits()
+    clock.advance(LIFETIME_MS - 35_000 - 1)
+    expect(await client.getToken()).toBe(first)
+    expect(tokenHits()).toBe(before)
+    clock.advance(1)
+    // The refresh point: the current token still goes out while the refresh runs.
+    expect(await client.getToken()).toBe(first)
+    await until(() => tokenHits() === before + 1, 'the background refresh')
+    let next = first
+    await until(() => {
+      void client.getToken().then((t) => {
+        next = t
+      })
+      return next !== first
+    }, 'the new token')
+    expect(tokenHits()).toBe(before + 1)
+  })
+
+  it('replays the body of a Request input after a 401', async () => {
+    const { client } = await setup()
+    h.refuse(await client.getToken())
+    const seen = h.apiSeen.length
+    const request = new Request(`${h.apiUrl}/echo`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 7 }),
+    })
+    const res = await client.fetch(request)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ method: 'PUT', body: '{"id":7}' })
+    expect(h.apiSeen.slice(seen).map((s) => s.status)).toEqual([401, 200])
+    // A URL object is an input like any other.
+    expect((await client.fetch(new URL(`${h.apiUrl}/orders`))).status).toBe(200)
+  })
+
   it('refreshes once for 1000 concurrent calls on an expired token', async () => {
     // The calls are concurrent; their sockets are pooled, as any HTTP agent would.
     const { client, clock } = await setup({ fetch: limitedFetch(32) })
