@@ -8,6 +8,7 @@ import { fromWebRequest, type IssuerRequest, type IssuerResponse, toWebResponse 
 import { createGrants } from './grants.js'
 import { createHandler } from './handler.js'
 import { resolveIssuerOptions, SIGNING_ALGORITHMS } from './issuer-options.js'
+import { createJWThenticatorRoutes } from './jwthenticator/routes.js'
 import { createKeyRing } from './key-ring.js'
 import { createRefreshTokenService } from './refresh-tokens.js'
 import { createSecretBox } from './secret-box.js'
@@ -101,9 +102,18 @@ export function createIssuer(options: IssuerOptions): Issuer {
     },
   }
   const route = createHandler(ctx)
+  // JWThenticator's paths are matched first; anything else is one of Keygate's routes.
+  const jwthenticator =
+    options.jwthenticator === undefined
+      ? undefined
+      : createJWThenticatorRoutes(options.jwthenticator, { ctx, store, box, source, policy })
   async function respond(request: IssuerRequest): Promise<IssuerResponse> {
     // The admin token's hash is computed once, asynchronously; the first request waits for it.
     if (adminTokenHash === undefined && adminReady) await adminReady
+    if (jwthenticator) {
+      const answer = await jwthenticator(request)
+      if (answer) return answer
+    }
     return route(request)
   }
 

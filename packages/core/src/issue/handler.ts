@@ -34,7 +34,7 @@ const ROUTES: Record<string, Record<string, Route>> = {
 }
 
 /** The path of an absolute URL, or of a path with a query, without parsing the whole URL. */
-function pathOf(url: string): string {
+export function pathOf(url: string): string {
   const start = url.startsWith('/') ? 0 : url.indexOf('/', url.indexOf('//') + 2)
   if (start < 0) return '/'
   let end = url.length

@@ -11,6 +11,8 @@ export {
   type IssuerResponse,
   toWebResponse,
 } from './exchange.js'
+export type { JWThenticatorOptions } from './jwthenticator/options.js'
+export { JWTHENTICATOR_REFRESH_PREFIX } from './jwthenticator/tokens.js'
 export { createMemoryIssuerStore, type MemoryIssuerStore } from './memory-store.js'
 export { createMemoryRateLimiter, type MemoryRateLimiterOptions, type RateLimiter } from './rate-limiter.js'
 export type {

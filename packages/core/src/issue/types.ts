@@ -1,6 +1,7 @@
 import type { JWKSSource } from '../jwks/types.js'
 import type { Clock, Duration, JWKS } from '../types.js'
 import type { IssuerRequest, IssuerRequestHead, IssuerResponse } from './exchange.js'
+import type { JWThenticatorOptions } from './jwthenticator/options.js'
 import type { RateLimiter } from './rate-limiter.js'
 import type { APIKeyListFilter, IssuerStore, SigningAlgorithm } from './store.js'
 
@@ -99,6 +100,12 @@ export interface IssuerOptions {
    * (for API-key chains, permissions stay within the key's). Nothing, to issue as before.
    */
   onRefresh?: (input: RefreshHookInput) => RefreshHookResult | Promise<RefreshHookResult>
+  /**
+   * Serve JWThenticator's routes (`/authenticate`, `/refresh`, `/validate`, `/validate_request`,
+   * `/register_key`, …) from the same `handle`/`respond`, for JWThenticator's existing callers.
+   * Off when absent. See the README's "JWThenticator routes".
+   */
+  jwthenticator?: JWThenticatorOptions
 }
 
 /** What `onRefresh` sees. */
@@ -225,7 +232,8 @@ export type IssuerEvent =
     }
   | {
       type: 'rate_limited'
-      scope: 'key' | 'address'
+      /** `identifier`: JWThenticator's `/authenticate`, counted per caller identifier. */
+      scope: 'key' | 'address' | 'identifier'
       keyId: string | null
       address: string | null
       retryAfter: number
