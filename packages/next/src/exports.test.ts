@@ -54,7 +54,10 @@ describe('@keygate/next exports', () => {
       'createServerAuth',
       'getAuth',
       'issuerRoutes',
+      'sessionRoutes',
+      'sessionToken',
       'signPrincipal',
+      'startSession',
       'verifyPrincipal',
     ])
     for (const name of ERRORS) expect(root, name).toHaveProperty(name)
