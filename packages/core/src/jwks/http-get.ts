@@ -4,7 +4,15 @@
  * can cost neither unbounded time nor unbounded memory.
  */
 
+import { scanJSON } from '../json-scan.js'
 import { BodyReadError, readBodyText } from '../read-body.js'
+
+/**
+ * Bounds of a key or metadata document, checked before parsing: real ones nest 3 levels and
+ * hold a few hundred values, while 512 KiB of nested brackets stalls the event loop and
+ * overflows recursive walks. Generous both ways (1000 RSA keys with chains fit).
+ */
+export const JSON_DOCUMENT_BOUNDS = { maxDepth: 16, maxValues: 50_000 } as const
 
 /** Why a fetch of key material failed; carried as the `cause` of the error users see. */
 export type FetchFailureReason =
@@ -99,8 +107,13 @@ async function readText(response: Response, limit: number, signal: AbortSignal):
   }
 }
 
-/** Parses a JSON body; anything else is a `FetchFailure`, never a `SyntaxError` escaping. */
+/**
+ * Parses a JSON body within `JSON_DOCUMENT_BOUNDS`; anything else is a `FetchFailure`, never a
+ * `SyntaxError` or a `RangeError` escaping.
+ */
 export function parseJSON(text: string, status: number): unknown {
+  const scan = scanJSON(text, JSON_DOCUMENT_BOUNDS)
+  if (!scan.ok) throw new FetchFailure('json', `body exceeds the JSON ${scan.reason} limit`, status)
   try {
     return JSON.parse(text) as unknown
   } catch (error) {

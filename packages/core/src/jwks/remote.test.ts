@@ -447,6 +447,46 @@ describe('createRemoteJWKS: outages', () => {
     issuer.setMode({ kind: 'ok' })
   })
 
+  it.each([
+    [
+      'nested brackets in a key',
+      (n: number) => `{"keys":[{"kty":"RSA","x":${'['.repeat(n)}${']'.repeat(n)}}]}`,
+      'depth',
+    ],
+    ['nested brackets at the top', (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`, 'depth'],
+    ['hundreds of thousands of values', (n: number) => `{"keys":[],"x":[${'0,'.repeat(n)}0]}`, 'values'],
+  ])('a 400 KB body of %s is refused by the bounded pre-scan, before parsing', async (_, body, limit) => {
+    const { issuer, source, selector, events } = await setup()
+    issuer.setMode({ kind: 'body', body: body(200_000) })
+    expect((await rejection(source.getKey(selector))).code).toBe('ERR_KEYS_UNAVAILABLE')
+    const failure = events.find((e) => e.type === 'fetch_error')
+    const error =
+      failure?.type === 'fetch_error' ? (failure.error as { reason?: string; message: string }) : undefined
+    // Before the scan: a RangeError from a recursive copy, after a long parse.
+    expect(error?.reason).toBe('json')
+    expect(error?.message).toContain(limit)
+  })
+
+  it('a JWKS publishing private keys: those keys are never used, and each is reported', async () => {
+    const { issuer, source, events } = await setup()
+    const [es, ed] = issuer.keys
+    const leaked = (key: typeof es) => ({ ...issuer.jwks().keys.find((k) => k.kid === key!.kid)!, d: 'AAAA' })
+    const oct = { kty: 'oct', kid: 'shared', k: 'c2VjcmV0', alg: 'HS256' }
+    const rsaCRT = { kty: 'RSA', kid: 'crt', n: 'AQAB', e: 'AQAB', p: 'AQ', q: 'AQ' }
+    issuer.setMode({
+      kind: 'body',
+      body: JSON.stringify({ keys: [leaked(es), issuer.jwks().keys[1], oct, rsaCRT] }),
+    })
+    expect((await rejection(source.getKey({ kid: es!.kid, alg: es!.alg }))).code).toBe('ERR_KEY_NOT_FOUND')
+    expect((await source.getKey({ kid: ed!.kid, alg: ed!.alg })).kid).toBe(ed!.kid)
+    expect(source.peek()?.map((k) => k.kid)).toEqual([ed!.kid])
+    const reported = events
+      .filter((e) => e.type === 'private_key')
+      .map((e) => (e.type === 'private_key' ? e.kid : ''))
+    expect(reported).toEqual([es!.kid, 'shared', 'crt'])
+    issuer.setMode({ kind: 'ok' })
+  })
+
   it('a body without content-length over the limit is cut off while streaming', async () => {
     const big = JSON.stringify({ keys: [], padding: 'y'.repeat(10_000) })
     const chunked: typeof fetch = async () =>

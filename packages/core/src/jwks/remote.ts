@@ -274,7 +274,9 @@ export function createRemoteJWKS(options: RemoteJWKSOptions): RemoteJWKS {
       current.uses = 0
       current.exhaustedAt = undefined
     } else if (response.status === 200) {
-      const jwks = parseJWKS(parseJSON(response.text, response.status))
+      const jwks = parseJWKS(parseJSON(response.text, response.status), response.status, (kid) =>
+        emit({ type: 'private_key', uri, kid }),
+      )
       const newEtag = response.headers.get('etag')
       const stored: StoredJWKS = { jwks, fetchedAt: now, expiresAt: now + lifetime, uses: 0 }
       if (newEtag) stored.etag = newEtag

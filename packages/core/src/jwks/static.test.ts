@@ -84,6 +84,7 @@ describe('createStaticJWKS', async () => {
     ['a non-string kid', { keys: [{ ...ec, kid: 5 }] }],
     ['bad key_ops', { keys: [{ ...ec, key_ops: 'verify' }] }],
     ['a private key', { keys: [{ ...ec, d: 'secret' }] }],
+    ['RSA CRT parameters without d', { keys: [{ kty: 'RSA', n: 'AQAB', e: 'AQAB', p: 'AQ', qi: 'AQ' }] }],
     ['a symmetric key', { kty: 'oct', k: 'c2VjcmV0' }],
   ])('rejects %s at construction', (_name, value) => {
     expect(() => createStaticJWKS(value as never)).toThrow(

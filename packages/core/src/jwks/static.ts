@@ -1,6 +1,7 @@
 import { ConfigurationError, KeyNotFoundError } from '../errors.js'
 import type { JWK, JWKS } from '../types.js'
 import { matchKey } from './match-key.js'
+import { isPrivateJWK } from './private-key.js'
 import type { JWKSSource, KeySelector } from './types.js'
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -24,7 +25,7 @@ function checkKey(value: unknown, index: number): JWK {
   }
   // A private or symmetric key has no place in a verification key set: publishing it would
   // let anyone sign. Secrets go in the issuer's `secret` option instead.
-  if (value.d !== undefined || value.kty === 'oct') {
+  if (isPrivateJWK(value) || value.kty === 'oct') {
     throw new ConfigurationError(
       `keys[${index}] is a private or symmetric key; only public keys are accepted`,
     )

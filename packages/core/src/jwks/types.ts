@@ -74,6 +74,11 @@ export type JWKSEvent =
   | { type: 'stale_served'; uri: string; ageMs: number }
   | { type: 'kid_miss'; uri: string; kid: string | undefined }
   | { type: 'cooldown_hit'; uri: string; kid: string | undefined }
+  /**
+   * The JWKS publishes a key with private members (`d`, `k`, RSA CRT parameters): the key is
+   * never used, and its owner should treat it as compromised (anyone can sign with it).
+   */
+  | { type: 'private_key'; uri: string; kid: string | undefined }
 
 /** Cache policy of a remote JWKS; every field has a default next to where it is used. */
 export interface JWKSCacheOptions {

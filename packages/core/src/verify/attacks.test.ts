@@ -5,8 +5,9 @@
  */
 import { createHmac, createPublicKey } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { JWKSSource } from '../jwks/types.js'
 import { createTestIssuer, type TestIssuer } from '../testing/test-issuer.js'
-import type { JWTClaims } from '../types.js'
+import type { JWK, JWTClaims } from '../types.js'
 import { createAuth } from './create-auth.js'
 import type { Auth, AuthOptions } from './types.js'
 
@@ -203,15 +204,31 @@ describe('claims', () => {
   it.each<[string, () => JWTClaims, string]>([
     ['wrong iss', () => claims({ iss: `${issuer.issuer}/` }), 'ERR_ISSUER_UNTRUSTED'],
     ['missing iss', () => ({ ...claims(), iss: undefined }), 'ERR_ISSUER_UNTRUSTED'],
-    ['iss not a string', () => claims({ iss: [issuer.issuer] as unknown as string }), 'ERR_ISSUER_UNTRUSTED'],
+    ['iss not a string', () => claims({ iss: [issuer.issuer] as unknown as string }), 'ERR_CLAIM_INVALID'],
+    ['iss a number', () => claims({ iss: 7 as unknown as string }), 'ERR_CLAIM_INVALID'],
     ['wrong aud', () => claims({ aud: 'https://other.api' }), 'ERR_AUDIENCE_INVALID'],
     ['missing aud', () => ({ ...claims(), aud: undefined }), 'ERR_AUDIENCE_INVALID'],
     ['empty aud array', () => claims({ aud: [] }), 'ERR_AUDIENCE_INVALID'],
+    ['aud array of non-strings', () => claims({ aud: [1, 2] as unknown as string[] }), 'ERR_CLAIM_INVALID'],
     [
-      'aud array of non-strings',
-      () => claims({ aud: [1, 2] as unknown as string[] }),
-      'ERR_AUDIENCE_INVALID',
+      'aud array holding ours and a non-string',
+      () => claims({ aud: [issuer.audience, { x: 1 }] as unknown as string[] }),
+      'ERR_CLAIM_INVALID',
     ],
+    [
+      'aud array holding a non-string before ours',
+      () => claims({ aud: [null, issuer.audience] as unknown as string[] }),
+      'ERR_CLAIM_INVALID',
+    ],
+    [
+      'aud an object',
+      () => claims({ aud: { aud: issuer.audience } as unknown as string }),
+      'ERR_CLAIM_INVALID',
+    ],
+    ['aud a number', () => claims({ aud: 1 as unknown as string }), 'ERR_CLAIM_INVALID'],
+    ['jti not a string', () => claims({ jti: 1 as unknown as string }), 'ERR_CLAIM_INVALID'],
+    ['exp as a boolean', () => claims({ exp: true as unknown as number }), 'ERR_CLAIM_INVALID'],
+    ['exp as an array', () => claims({ exp: [now() + 300] as unknown as number }), 'ERR_CLAIM_INVALID'],
     ['missing exp', () => ({ ...claims(), exp: undefined }), 'ERR_CLAIM_INVALID'],
     ['exp as a string', () => claims({ exp: String(now() + 300) as unknown as number }), 'ERR_CLAIM_INVALID'],
     ['exp in the past', () => claims({ exp: now() - 120 }), 'ERR_TOKEN_EXPIRED'],
@@ -389,6 +406,28 @@ describe('format', () => {
     expect(await codeOf(tight.verify(await token()))).toBe('ERR_TOKEN_MALFORMED')
   })
 
+  it('the deepest nesting at the largest allowed size is malformed, never a stack overflow', async () => {
+    // An unsigned token: the payload is parsed before any key is needed. Before the iterative
+    // scan this overflowed the stack (RangeError) in the strict JSON checks.
+    const maxTokenBytes = 4 * 1024 * 1024
+    const roomy = createAuth({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      keys: issuer.jwks(),
+      maxTokenBytes,
+    })
+    const depth = Math.floor(((maxTokenBytes - 300) * 3) / 4 / 2) - 8
+    const deep = `${b64(JSON.stringify(header()))}.${b64(`{"a":${'['.repeat(depth)}${']'.repeat(depth)}}`)}.AAAA`
+    expect(deep.length).toBeLessThanOrEqual(maxTokenBytes)
+    expect(await codeOf(roomy.verify(deep))).toBe('ERR_TOKEN_MALFORMED')
+    const deepHeader = `${b64(`{"alg":"RS256","x":${'{"a":'.repeat(depth / 4)}1${'}'.repeat(depth / 4)}}`)}.${b64('{}')}.AAAA`
+    expect(await codeOf(roomy.verify(deepHeader))).toBe('ERR_TOKEN_MALFORMED')
+    // Nesting within the limit is still accepted.
+    const nested = JSON.stringify(claims({ deep: JSON.parse(`${'['.repeat(30)}1${']'.repeat(30)}`) }))
+    expect(await codeOf(roomy.verify(await signRaw(JSON.stringify(header()), nested)))).toBe('accepted')
+    roomy.close()
+  })
+
   it('crit and b64 headers are rejected', async () => {
     const crit = await forge(header({ crit: ['exp'], exp: 1 }), claims())
     expect(await codeOf(auth.verify(crit))).toBe('ERR_TOKEN_MALFORMED')
@@ -418,6 +457,35 @@ describe('signatures and keys', () => {
     const [, p, s] = (await forge(header(), claims())).split('.')
     const h = b64(JSON.stringify(header({ typ: 'JWT' })))
     expect(await codeOf(auth.verify(`${h}.${p}.${s}`))).toBe('ERR_SIGNATURE_INVALID')
+  })
+
+  it('a custom key source that hands out a private JWK is never used to verify', async () => {
+    const { privateKey } = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+      'sign',
+      'verify',
+    ])
+    const jwk = { ...(await crypto.subtle.exportKey('jwk', privateKey)), kid: 'leaked', alg: 'ES256' } as JWK
+    const input = `${b64(JSON.stringify({ alg: 'ES256', kid: 'leaked' }))}.${b64(JSON.stringify(claims()))}`
+    const sig = await crypto.subtle.sign(
+      { name: 'ECDSA', hash: 'SHA-256' },
+      privateKey,
+      new TextEncoder().encode(input),
+    )
+    const source: JWKSSource = {
+      getKey: async () => jwk,
+      peek: () => [jwk],
+      reload: async () => {},
+      close: () => {},
+    }
+    const leaky = createAuth({ issuer: issuer.issuer, audience: issuer.audience, source })
+    expect(await codeOf(leaky.verify(`${input}.${b64(new Uint8Array(sig))}`))).toBe('ERR_KEY_NOT_FOUND')
+    const { d: _d, key_ops: _ops, ext: _ext, ...publicPart } = jwk as JWK & { ext?: boolean }
+    const fixed = createAuth({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      source: { ...source, getKey: async () => publicPart as JWK },
+    })
+    expect(await codeOf(fixed.verify(`${input}.${b64(new Uint8Array(sig))}`))).toBe('accepted')
   })
 
   it('a truncated signature fails', async () => {

@@ -156,6 +156,10 @@ describe('issuer registry', () => {
       algorithms: ALGORITHMS,
     })
     expect(await codeOf(auth.verify(await issuer.sign({}, { omit: ['aud'] })))).toBe('accepted')
+    // Opting out of the audience check does not make a malformed aud acceptable.
+    expect(await codeOf(auth.verify(await issuer.sign({ aud: [1] as unknown as string[] })))).toBe(
+      'ERR_CLAIM_INVALID',
+    )
   })
 
   it('several audiences: any one of them', async () => {

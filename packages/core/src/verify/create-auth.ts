@@ -1,11 +1,14 @@
 import {
   AuthError,
+  ClaimInvalidError,
   IssuerUntrustedError,
+  KeyNotFoundError,
   SignatureInvalidError,
   TokenMalformedError,
   TokenMissingError,
 } from '../errors.js'
 import { bearerTokenOf } from '../http/bearer.js'
+import { isPrivateJWK } from '../jwks/private-key.js'
 import { createRemoteJWKS } from '../jwks/remote.js'
 import type { JWK, JWTClaims, OptionalAuthResult, Principal, RequestLike } from '../types.js'
 import { checkClaims } from './claims.js'
@@ -56,6 +59,10 @@ export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions
   // By the unverified `iss`, compared exactly (RFC 7519 §4.1.1): an unknown issuer is never
   // contacted, so a token cannot make the verifier fetch from a URL of its choosing.
   function selectIssuer(iss: unknown): ResolvedIssuer<C> {
+    // RFC 7519 §4.1.1: a StringOrURI. Any other type is a malformed claim, not an unknown issuer.
+    if (iss !== undefined && typeof iss !== 'string') {
+      throw new ClaimInvalidError('The "iss" claim is not a string', 'iss')
+    }
     const issuer = only !== undefined ? (iss === only.issuer ? only : undefined) : issuers.get(iss as string)
     if (issuer === undefined) throw new IssuerUntrustedError('The token issuer is not trusted')
     return issuer
@@ -124,6 +131,9 @@ export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions
       } catch (error) {
         throw toAuthError(error, 'source')
       }
+      // Our sources never hand out a private key; a custom one might. Whatever it verifies
+      // proves nothing, since whoever published it can sign (RFC 7517 §9.2).
+      if (isPrivateJWK(jwk)) throw new KeyNotFoundError('The key source returned a private key')
       check = backend.forKey(jwk, alg)
     }
     let valid = check(signingInput, signature)

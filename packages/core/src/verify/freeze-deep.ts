@@ -5,9 +5,14 @@
  * @example const shared = freezeDeep(JSON.parse(text))
  */
 export function freezeDeep<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const inner of Object.values(value)) freezeDeep(inner)
+  // An explicit stack: the graph may come from a token, and its depth is the sender's choice.
+  const stack: unknown[] = [value]
+  while (stack.length > 0) {
+    const inner = stack.pop()
+    if (typeof inner === 'object' && inner !== null && !Object.isFrozen(inner)) {
+      Object.freeze(inner)
+      for (const member of Object.values(inner)) stack.push(member)
+    }
   }
   return value
 }

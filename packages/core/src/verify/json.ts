@@ -2,72 +2,52 @@
  * Strict JSON for JOSE headers and claim sets. `JSON.parse` keeps the last of duplicate member
  * names and turns `1e400` into `Infinity`; both let two parties read one token differently,
  * so both are rejected here (RFC 7515 §5.2 step 4 allows rejecting duplicates; RFC 8259 §4).
+ * Nesting is bounded before parsing and every walk is iterative: with a raised `maxTokenBytes`
+ * a payload of a million nested brackets must cost one linear pass, not a stack overflow.
  */
 
-// Member names in the text: a string literal followed by ':'. Valid JSON only (the text has
-// already been parsed), so a string followed by ':' is always a member name.
-function countMemberNames(text: string): number {
-  let count = 0
-  let i = 0
-  for (;;) {
-    const open = text.indexOf('"', i)
-    if (open < 0) return count
-    let close = open + 1
-    for (;;) {
-      close = text.indexOf('"', close)
-      if (close < 0) return -1
-      let backslashes = 0
-      while (text.charCodeAt(close - 1 - backslashes) === 92) backslashes++
-      if ((backslashes & 1) === 0) break
-      close++
-    }
-    let j = close + 1
-    let c = text.charCodeAt(j)
-    while (c === 32 || c === 9 || c === 10 || c === 13) c = text.charCodeAt(++j)
-    if (c === 58) count++
-    i = j
-  }
-}
+import { scanJSON } from '../json-scan.js'
+
+/** Deepest nesting accepted in a header or claim set: real claims nest a few levels at most. */
+export const MAX_JOSE_DEPTH = 32
 
 const NOT_FINITE = -1
 
-// Members below one array item or member value: 0 for a primitive (NOT_FINITE for an
-// overflowed number); a flat claim set costs no recursion.
-function countItem(item: unknown): number {
-  if (typeof item === 'number') return Number.isFinite(item) ? 0 : NOT_FINITE
-  return typeof item === 'object' && item !== null ? countParsedMembers(item) : 0
-}
-
-// Members of every object or array in the parsed value, or NOT_FINITE when a number overflowed.
-function countParsedMembers(value: object): number {
+// Members of every object in the parsed value, or NOT_FINITE when a number overflowed. An
+// explicit stack, never recursion: the depth is bounded by the scan, but a walk over
+// attacker-controlled structure should not rely on the call stack at all.
+function countParsedMembers(root: object): number {
   let count = 0
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const inner = countItem(value[i])
-      if (inner === NOT_FINITE) return NOT_FINITE
-      count += inner
+  const stack: unknown[] = [root]
+  while (stack.length > 0) {
+    const value = stack.pop()
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) return NOT_FINITE
+    } else if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) stack.push(value[i])
+    } else if (typeof value === 'object' && value !== null) {
+      // Own keys only: a polluted Object.prototype must not change the count.
+      const record = value as Record<string, unknown>
+      const names = Object.keys(record)
+      count += names.length
+      for (let i = 0; i < names.length; i++) stack.push(record[names[i]!])
     }
-    return count
   }
-  const record = value as Record<string, unknown>
-  // Own keys only: a polluted Object.prototype must not change the count.
-  const names = Object.keys(record)
-  for (let i = 0; i < names.length; i++) {
-    const inner = countItem(record[names[i]!])
-    if (inner === NOT_FINITE) return NOT_FINITE
-    count += inner
-  }
-  return count + names.length
+  return count
 }
 
 /**
  * Parses `text` as a JSON object, or returns `undefined` when it is not valid JSON, not an
- * object, repeats a member name at any depth, or holds a number that is not finite.
+ * object, nests deeper than `MAX_JOSE_DEPTH`, repeats a member name at any depth, or holds a
+ * number that is not finite.
  *
  * @example parseJSONObject('{"a":1,"a":2}') // undefined
  * @see https://www.rfc-editor.org/rfc/rfc7515#section-5.2
  */
 export function parseJSONObject(text: string): Record<string, unknown> | undefined {
+  // The text is already bounded by the token size limit, so values need no separate bound.
+  const scan = scanJSON(text, { maxDepth: MAX_JOSE_DEPTH, maxValues: Number.POSITIVE_INFINITY })
+  if (!scan.ok) return undefined
   let value: unknown
   try {
     value = JSON.parse(text)
@@ -76,6 +56,6 @@ export function parseJSONObject(text: string): Record<string, unknown> | undefin
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
   const parsed = countParsedMembers(value)
-  if (parsed === NOT_FINITE || parsed !== countMemberNames(text)) return undefined
+  if (parsed === NOT_FINITE || parsed !== scan.members) return undefined
   return value as Record<string, unknown>
 }
