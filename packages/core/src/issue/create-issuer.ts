@@ -34,7 +34,7 @@ export function createIssuer(options: IssuerOptions): Issuer {
   const resolved = resolveIssuerOptions(options)
   const box = createSecretBox(options.encryptionKey)
   const { issuer, audience, store, clock, emit, policy } = resolved
-  const keyRing = createKeyRing({ store, box, policy, clock, emit })
+  const keyRing = createKeyRing({ store, box, policy, clock, emit, initialKey: options.signing?.initialKey })
   const apiKeys = createAPIKeyService({ store, clock, emit })
   const refreshTokens = createRefreshTokenService({
     store,

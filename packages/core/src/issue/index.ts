@@ -11,6 +11,7 @@ export {
   type IssuerResponse,
   toWebResponse,
 } from './exchange.js'
+export type { InitialSigningKey } from './import-signing-key.js'
 export type { JWThenticatorOptions } from './jwthenticator/options.js'
 export { JWTHENTICATOR_REFRESH_PREFIX } from './jwthenticator/tokens.js'
 export { createMemoryIssuerStore, type MemoryIssuerStore } from './memory-store.js'

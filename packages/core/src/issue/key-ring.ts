@@ -2,6 +2,7 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose'
 import { AuthError, KeysUnavailableError } from '../errors.js'
 import type { Clock, JWK } from '../types.js'
 import { base64urlEncode } from './encoding.js'
+import { type InitialSigningKey, importSigningKey } from './import-signing-key.js'
 import type { SecretBox } from './secret-box.js'
 import { createSigner, type SignFunction } from './signer.js'
 import type { IssuerStore, SigningAlgorithm, SigningKeyChanges, SigningKeyRecord } from './store.js'
@@ -136,8 +137,10 @@ export function createKeyRing(options: {
   policy: SigningPolicy
   clock: Clock
   emit: (event: IssuerEvent) => void
+  /** Becomes the first current key when the store holds none (`signing.initialKey`). */
+  initialKey?: InitialSigningKey
 }): KeyRing {
-  const { store, box, policy, clock, emit } = options
+  const { store, box, policy, clock, emit, initialKey } = options
   let keys: SigningKeyRecord[] | undefined
   let checkAt = 0
   let activeKey: ActiveKey | undefined
@@ -169,6 +172,29 @@ export function createKeyRing(options: {
     }
     spare = record
     return record
+  }
+
+  let imported: Promise<{ privateJwk: JWK; publicJwk: JWK }> | undefined
+  /** `newKey` for an empty store with `initialKey`: the imported key signs first, sealed like any other. */
+  const importedKey: NewKey = async (state, now) => {
+    if (initialKey === undefined || state !== 'current') return newKey(state, now)
+    imported ??= importSigningKey(initialKey, policy.algorithm)
+    // A key that cannot be imported is reported again on the next attempt, not cached.
+    imported.catch(() => {
+      imported = undefined
+    })
+    const { privateJwk, publicJwk } = await imported
+    const id = await calculateJwkThumbprint(publicJwk)
+    return {
+      id,
+      algorithm: policy.algorithm,
+      state,
+      publicJwk: { ...publicJwk, kid: id, alg: policy.algorithm, use: 'sig' },
+      sealedPrivateKey: await box.seal(JSON.stringify(privateJwk), `signing-key:${id}`),
+      createdAt: now,
+      activatedAt: now,
+      retiredAt: null,
+    }
   }
 
   function signerFor(record: SigningKeyRecord): Promise<ActiveKey> {
@@ -210,7 +236,9 @@ export function createKeyRing(options: {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const ring = await store.getSigningKeys()
       const now = clock()
-      const changes = await planRotation(ring.keys, now, policy, newKey)
+      // Only a store that has never held a key takes the imported one: later it rotates normally.
+      const make = ring.keys.length === 0 && initialKey !== undefined ? importedKey : newKey
+      const changes = await planRotation(ring.keys, now, policy, make)
       if (!changes) {
         keys = ring.keys
         break

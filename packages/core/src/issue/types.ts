@@ -1,6 +1,7 @@
 import type { JWKSSource } from '../jwks/types.js'
 import type { Clock, Duration, JWKS } from '../types.js'
 import type { IssuerRequest, IssuerRequestHead, IssuerResponse } from './exchange.js'
+import type { InitialSigningKey } from './import-signing-key.js'
 import type { JWThenticatorOptions } from './jwthenticator/options.js'
 import type { RateLimiter } from './rate-limiter.js'
 import type { APIKeyListFilter, IssuerStore, SigningAlgorithm } from './store.js'
@@ -21,6 +22,14 @@ export interface SigningOptions {
    * start-up: ≥ `accessTokenTtl` + 1 min, the most a process's cached key ring lags). Default `'2d'`.
    */
   retireAfter?: Duration
+  /**
+   * An existing private key (PEM: PKCS#8 `PRIVATE KEY` or PKCS#1 `RSA PRIVATE KEY`; or a private
+   * JWK) of `algorithm`'s type, stored (sealed) as the first current key when the store holds no
+   * signing key — e.g. JWThenticator's `RSA_PRIVATE_KEY`, so tokens it signed keep verifying.
+   * Ignored once the store has keys; rotation continues normally. Checked on first use: call
+   * `issuer.ready()` at start-up to fail fast (`ConfigurationError`).
+   */
+  initialKey?: InitialSigningKey
 }
 
 /** Refresh-token rotation (RFC 9700 §4.14.2): each use returns a new token; reuse is detected. */
