@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { createIssuer, createMemoryIssuerStore, type Issuer } from '@keygate/core'
+import { sendIssuerResponse, toIssuerRequest } from '@keygate/core/http'
 import { createTestIssuer, type TestIssuer } from '@keygate/core/testing'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createRedisRevocationList, type RedisRevocationList } from '../src/index.js'
@@ -22,6 +24,10 @@ let revocation: RedisRevocationList
 let tokenServer: Server
 let tokenUrl: string
 let tokenHits = 0
+let keygate: Issuer
+let keygateServer: Server
+let keygateUrl: string
+let keygateTokenPosts = 0
 
 describeRedis(`${PROCESSES} real Node processes on one Redis`, () => {
   beforeAll(async () => {
@@ -37,6 +43,19 @@ describeRedis(`${PROCESSES} real Node processes on one Redis`, () => {
     })
     await new Promise<void>((resolve) => tokenServer.listen(0, '127.0.0.1', resolve))
     tokenUrl = `http://127.0.0.1:${(tokenServer.address() as AddressInfo).port}/token`
+    // Keygate's own issuer over HTTP on 127.0.0.1, counting token requests.
+    keygateServer = createServer(async (request, response) => {
+      if (request.method === 'POST' && request.url?.endsWith('/token')) keygateTokenPosts++
+      sendIssuerResponse(response, await keygate.respond(toIssuerRequest(request)))
+    })
+    await new Promise<void>((resolve) => keygateServer.listen(0, '127.0.0.1', resolve))
+    keygateUrl = `http://127.0.0.1:${(keygateServer.address() as AddressInfo).port}`
+    keygate = createIssuer({
+      issuer: keygateUrl,
+      audience: 'https://orders.internal',
+      store: createMemoryIssuerStore(),
+      encryptionKey: 'test-encryption-key-0123456789abcdef-0123456789',
+    })
     workers = await Promise.all(Array.from({ length: PROCESSES }, () => startWorker()))
     const jwksUri = `${issuer.issuer}/.well-known/jwks.json`
     await Promise.all(
@@ -60,6 +79,8 @@ describeRedis(`${PROCESSES} real Node processes on one Redis`, () => {
     await client.close()
     await issuer.close()
     await new Promise((resolve) => tokenServer.close(resolve))
+    keygateServer.closeAllConnections()
+    await new Promise((resolve) => keygateServer.close(resolve))
   })
 
   it('cold start: every process verifies, with one JWKS fetch in total', async () => {
@@ -102,5 +123,20 @@ describeRedis(`${PROCESSES} real Node processes on one Redis`, () => {
     expect(tokenHits).toBe(1)
     expect(new Set(results.map((result) => result.accessToken))).toEqual(new Set(['token-1']))
     expect(results.filter((result) => result.fetched)).toHaveLength(1)
+  })
+
+  it('@keygate/client in every process with the Redis token store: one token request in total', async () => {
+    const { key } = await keygate.apiKeys.create({ subject: 'billing', name: 'billing' })
+    const results = await Promise.all(
+      workers.map((worker) =>
+        worker.call<{ accessToken: string }>('keygateToken', {
+          issuerUrl: keygateUrl,
+          key,
+          origin: 'https://orders.internal',
+        }),
+      ),
+    )
+    expect(keygateTokenPosts).toBe(1)
+    expect(new Set(results.map((result) => result.accessToken)).size).toBe(1)
   })
 })

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import type { StoredTokens as ClientStoredTokens, TokenStore as ClientTokenStore } from '@keygate/client'
+import { afterAll, beforeAll, expect, expectTypeOf, it } from 'vitest'
 import { createRedisTokenStore, type RedisEvent, type StoredTokens } from '../src/index.js'
 import { connect, describeRedis, dropPrefix, type TestRedisClient, uniquePrefix } from './redis-env.js'
 
@@ -19,6 +20,14 @@ describeRedis('createRedisTokenStore on a real Redis', () => {
   afterAll(async () => {
     await dropPrefix(client, prefix)
     await client.close()
+  })
+
+  it("is exactly @keygate/client's TokenStore (checked by the compiler)", () => {
+    const store = createRedisTokenStore({ client, prefix })
+    expectTypeOf(store).toEqualTypeOf<ClientTokenStore>()
+    expectTypeOf<StoredTokens>().toEqualTypeOf<ClientStoredTokens>()
+    const forClient: ClientTokenStore = store
+    expect(typeof forClient.acquire).toBe('function')
   })
 
   it('set, get, delete round-trip copies, with the ttl given', async () => {

@@ -1,5 +1,6 @@
 // A verifier process for the multi-process tests: started with child_process.fork, driven over
 // IPC. It uses only the built packages (`dist`), as an application would.
+import { createClient as createKeygateClient } from '@keygate/client'
 import { createAuth } from '@keygate/core'
 import { createRedisKeyStore, createRedisRevocationList, createRedisTokenStore } from '@keygate/redis'
 import { createClient } from 'redis'
@@ -69,6 +70,16 @@ async function clientToken({ tokenUrl, key, timeoutMs }) {
   throw new Error('no token in time')
 }
 
+// @keygate/client with the Redis token store: the token every process of this "service" uses.
+async function keygateToken({ issuerUrl, key, origin }) {
+  const keygate = createKeygateClient({ issuer: issuerUrl, key, origins: [origin], store: tokenStore })
+  try {
+    return { accessToken: await keygate.getToken() }
+  } finally {
+    keygate.close()
+  }
+}
+
 async function close() {
   auth?.close()
   await revocation?.close()
@@ -76,7 +87,15 @@ async function close() {
   return {}
 }
 
-const handlers = { init, verify, watchRevoked, clientToken, close, events: async () => ({ events }) }
+const handlers = {
+  init,
+  verify,
+  watchRevoked,
+  clientToken,
+  keygateToken,
+  close,
+  events: async () => ({ events }),
+}
 
 process.on('message', async ({ id, command, args }) => {
   try {
