@@ -1,7 +1,7 @@
 import { generateKeyPair, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AuthenticationError, createClient } from '../src/index.js'
-import { fakeClock, listen } from './harness.js'
+import { AUDIENCE, fakeClock, type Harness, listen, startHarness } from './harness.js'
 
 const IDENTIFIER = '3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b'
 const KEY = 'a-registered-jwthenticator-key'
@@ -134,5 +134,75 @@ describe("protocol: 'jwthenticator' against a server answering as JWThenticator'
     // Backing off: no further request.
     await expect(client.getToken()).rejects.toMatchObject({ code: 'ERR_KEY_REJECTED' })
     expect(server.calls.length - start).toBe(4)
+  })
+})
+
+describe("protocol: 'jwthenticator' against Keygate's compatible routes (createIssuer({ jwthenticator }))", () => {
+  let h: Harness
+  beforeAll(async () => {
+    h = await startHarness({
+      signing: { algorithm: 'RS256' },
+      jwthenticator: { prefix: '/jwt', leaseTime: '5m', audience: [AUDIENCE] },
+    })
+  })
+  afterAll(async () => {
+    await h.close()
+  })
+
+  async function register(identifier: string, key: string) {
+    const res = await fetch(`${h.issuerUrl}/jwt/register_key`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ key, identifier }),
+    })
+    expect(res.status).toBe(201)
+  }
+
+  function setup(identifier: string, key: string) {
+    const clock = fakeClock()
+    const client = createClient({
+      protocol: 'jwthenticator',
+      issuer: `${h.issuerUrl}/jwt`,
+      identifier,
+      key,
+      origins: [h.apiUrl],
+      now: clock.now,
+      wallClock: clock.wall,
+      refreshJitter: 0,
+    })
+    return { client, clock }
+  }
+
+  const hits = (path: string) => h.hits.get(`/jwt${path}`) ?? 0
+
+  it('authenticates, refreshes once for 100 concurrent calls at expiry, and the API verifies every token', async () => {
+    const identifier = crypto.randomUUID()
+    const key = `key-${crypto.randomUUID()}`
+    await register(identifier, key)
+    const { client, clock } = setup(identifier, key)
+    const res = await client.fetch(`${h.apiUrl}/orders`)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ subject: identifier })
+    expect([hits('/authenticate'), hits('/refresh')]).toEqual([1, 0])
+    clock.advance(5 * 60_000 + 1)
+    const statuses = await Promise.all(
+      Array.from({ length: 100 }, () => client.fetch(`${h.apiUrl}/orders`).then((r) => r.status)),
+    )
+    expect(statuses.every((s) => s === 200)).toBe(true)
+    expect([hits('/authenticate'), hits('/refresh')]).toEqual([1, 1])
+  })
+
+  it('reports a revoked key as AuthenticationError after the refresh and the key are both refused', async () => {
+    const identifier = crypto.randomUUID()
+    const key = `key-${crypto.randomUUID()}`
+    await register(identifier, key)
+    const { client, clock } = setup(identifier, key)
+    await client.getToken()
+    const keys = await h.issuer().apiKeys.list({ subject: identifier })
+    for (const record of keys) await h.issuer().apiKeys.revoke(record.id)
+    clock.advance(5 * 60_000 + 1)
+    const [authenticateBefore, refreshBefore] = [hits('/authenticate'), hits('/refresh')]
+    await expect(client.getToken()).rejects.toMatchObject({ code: 'ERR_KEY_REJECTED', status: 401 })
+    expect([hits('/authenticate') - authenticateBefore, hits('/refresh') - refreshBefore]).toEqual([1, 1])
   })
 })
