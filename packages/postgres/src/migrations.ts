@@ -97,18 +97,20 @@ export async function migrate(
 ): Promise<{ from: number; to: number }> {
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, schemaName])
-    // Looked up first: a schema prepared by a DBA needs no CREATE privilege on the database.
-    const existing = await tx.query<{ found: string | null }>('SELECT to_regclass($1)::text AS found', [
-      `${quoted}.migrations`,
-    ])
-    if (existing.rows[0]?.found == null) {
+    // Looked up first: a schema prepared by a DBA needs no CREATE privilege on the database
+    // (CREATE SCHEMA IF NOT EXISTS checks that privilege even when the schema exists).
+    const { rows } = await tx.query<{ has_schema: boolean; has_table: boolean }>(
+      'SELECT to_regnamespace($1) IS NOT NULL AS has_schema, to_regclass($2) IS NOT NULL AS has_table',
+      [quoted, `${quoted}.migrations`],
+    )
+    if (!rows[0]?.has_schema) await tx.exec(`CREATE SCHEMA ${quoted}`)
+    if (!rows[0]?.has_table) {
       await tx.exec(`
-        CREATE SCHEMA IF NOT EXISTS ${quoted};
         CREATE TABLE ${quoted}.migrations (
           version integer PRIMARY KEY,
           name text NOT NULL,
           applied_at timestamptz NOT NULL DEFAULT now()
-        );
+        )
       `)
     }
     const current = await tx.query<{ version: number | string | null }>(
