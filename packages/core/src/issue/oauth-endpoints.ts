@@ -2,6 +2,7 @@ import {
   InvalidClientError,
   InvalidGrantError,
   InvalidRequestError,
+  UnavailableError,
   UnsupportedGrantTypeError,
 } from '../errors.js'
 import { type ClientCredentials, clientCredentials } from './client-auth.js'
@@ -128,7 +129,9 @@ async function introspect(ctx: IssuerContext, token: string): Promise<Record<str
     let record: RefreshTokenRecord
     try {
       record = await ctx.refreshTokens.verify(token)
-    } catch {
+    } catch (error) {
+      // An outage is not an answer about the token: 503, never a false "inactive".
+      if (error instanceof UnavailableError) throw error
       return { active: false }
     }
     if (record.consumedAt !== null) return { active: false }
@@ -148,7 +151,8 @@ async function introspect(ctx: IssuerContext, token: string): Promise<Record<str
   try {
     const { payload } = await ctx.verifyAccessToken(token, { anyAudience: true })
     return { active: true, token_type: 'Bearer', ...payload }
-  } catch {
+  } catch (error) {
+    if (error instanceof UnavailableError) throw error
     return { active: false }
   }
 }
