@@ -393,6 +393,33 @@ describe('createClient against the real Keygate issuer', () => {
     expect(tokenHits() - before).toBe(2)
   })
 
+  it('names store entries by issuer, key id and scope, never by the secret', async () => {
+    const { id, key } = await h.createKey(['orders:read', 'orders:write'])
+    const inner = createMemoryTokenStore()
+    const keys: string[] = []
+    const store = {
+      ...inner,
+      get: (k: string) => {
+        keys.push(k)
+        return inner.get(k)
+      },
+    }
+    const client = createClient({
+      issuer: h.issuerUrl,
+      key,
+      origins: [h.apiUrl],
+      store,
+      scope: ['orders:read'],
+    })
+    await client.getToken()
+    expect(keys.length).toBeGreaterThan(0)
+    for (const k of keys) {
+      expect(k).toContain(id)
+      expect(k).toContain('orders:read')
+      expect(k).not.toContain(key.slice(`kg_${id}_`.length))
+    }
+  })
+
   it('passes abort signals through and stops after close()', async () => {
     const { client } = await setup()
     const controller = new AbortController()
