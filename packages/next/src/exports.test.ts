@@ -58,6 +58,7 @@ describe('@keygate/next exports', () => {
       'sessionToken',
       'signPrincipal',
       'startSession',
+      'startSessionAction',
       'verifyPrincipal',
     ])
     for (const name of ERRORS) expect(root, name).toHaveProperty(name)

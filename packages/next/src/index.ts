@@ -8,6 +8,7 @@ export { createMiddleware, type KeygateMiddleware } from './middleware.js'
 export type { KeygateOptions } from './options.js'
 export type { RouteMatcher } from './route-matcher.js'
 export { createServerAuth, type ServerAuth } from './server-auth.js'
+export { startSessionAction } from './session-action.js'
 export { sessionRoutes, sessionToken, startSession } from './sessions.js'
 export {
   DEFAULT_PRINCIPAL_TTL_MS,

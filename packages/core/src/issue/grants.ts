@@ -86,7 +86,8 @@ export function createGrants(
       ...(refresh
         ? {
             refreshToken: refresh.token,
-            refreshExpiresIn: Math.max(0, Math.floor((refresh.record.expiresAt - clock()) / 1000)),
+            // Rounded up: a millisecond spent signing must not make a cookie's Max-Age a second short.
+            refreshExpiresIn: Math.max(0, Math.ceil((refresh.record.expiresAt - clock()) / 1000)),
           }
         : {}),
       scope: content.permissions.join(' '),

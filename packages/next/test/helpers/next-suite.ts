@@ -173,6 +173,78 @@ export function describeNextApp(
       const anonymous = await get('/me', { [PRINCIPAL_HEADER]: await forgedHeader(kit, 'mallory') })
       expect(await anonymous.text()).toContain('anonymous')
     })
+
+    // The fixture's sessions (test/fixtures/shared/sessions.ts): a real issuer inside `next start`.
+    describe('browser sessions through next start', () => {
+      const origin = 'https://app.keygate.test'
+      const refreshAttributes = '; Path=/public/session; Max-Age=2592000; HttpOnly; Secure; SameSite=Strict'
+      const post = (path: string, headers: Record<string, string> = {}, body = '{}') =>
+        fetch(url(path), {
+          method: 'POST',
+          headers: { origin, 'content-type': 'application/json', ...headers },
+          body,
+        })
+      const code = async (response: Response) => ((await response.json()) as { code?: string }).code
+
+      it('login via startSessionAction, refresh, cross-site refusals, logout', async () => {
+        const login = await post('/public/session-login', {}, JSON.stringify({ subject: 'alice' }))
+        expect(login.status).toBe(200)
+        const body = (await login.json()) as Record<string, unknown>
+        expect(Object.keys(body).sort()).toEqual(['access_token', 'expires_in', 'scope', 'token_type'])
+        expect(body).toMatchObject({ token_type: 'Bearer', scope: 'read', expires_in: 900 })
+        // Set by Next.js's cookies() from core's attributes: Next.js writes SameSite in lower case
+        // and adds an Expires computed from Max-Age (which takes precedence, RFC 6265bis §5.6.2).
+        const [loginCookie, ...more] = login.headers.getSetCookie()
+        expect(more).toEqual([])
+        const [pair, ...attributes] = (loginCookie ?? '').split('; ')
+        expect(pair).toMatch(/^__Secure-keygate-refresh=kgr_\w+$/)
+        expect(attributes.filter((a) => a.startsWith('Expires='))).toHaveLength(1)
+        expect(attributes.filter((a) => !a.startsWith('Expires=')).sort()).toEqual([
+          'HttpOnly',
+          'Max-Age=2592000',
+          'Path=/public/session',
+          'SameSite=strict',
+          'Secure',
+        ])
+
+        const refreshed = await post('/public/session/refresh', { cookie: pair! })
+        expect(refreshed.status).toBe(200)
+        const [rotated] = refreshed.headers.getSetCookie()
+        const next = rotated!.slice(0, rotated!.indexOf(';'))
+        expect(rotated).toBe(`${next}${refreshAttributes}`)
+        expect(next).not.toBe(pair)
+        expect(Object.keys(await refreshed.json()).sort()).toEqual([
+          'access_token',
+          'expires_in',
+          'scope',
+          'token_type',
+        ])
+
+        const foreign = await post('/public/session/refresh', {
+          cookie: next,
+          origin: 'https://evil.keygate.test',
+        })
+        expect(foreign.status).toBe(403)
+        expect(await code(foreign)).toBe('ERR_CROSS_SITE_REQUEST')
+        const form = await post(
+          '/public/session/refresh',
+          { cookie: next, 'content-type': 'application/x-www-form-urlencoded' },
+          'a=1',
+        )
+        expect(form.status).toBe(403)
+        const get = await fetch(url('/public/session/refresh'), { headers: { origin, cookie: next } })
+        expect(get.status).toBe(405)
+
+        const out = await post('/public/session/logout', { cookie: next })
+        expect(out.status).toBe(204)
+        expect(out.headers.getSetCookie()).toEqual([
+          '__Secure-keygate-refresh=; Path=/public/session; Max-Age=0; HttpOnly; Secure; SameSite=Strict',
+        ])
+        const after = await post('/public/session/refresh', { cookie: next })
+        expect(after.status).toBe(400)
+        expect(await code(after)).toBe('ERR_INVALID_GRANT')
+      })
+    })
   })
 }
 
