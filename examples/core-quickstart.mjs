@@ -90,9 +90,23 @@ await call('6. GET /orders with a token down-scoped to orders:read', {
 const refreshed = await fetch(`${issuerServer.url}/token`, {
   method: 'POST',
   headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }),
+  // The refresh token was issued to the API key: the key authenticates the refresh (RFC 6749 §6).
+  body: new URLSearchParams({
+    grant_type: 'refresh_token',
+    refresh_token: tokens.refresh_token,
+    client_secret: key,
+  }),
 })
 console.log(`7. POST /token (refresh_token) → ${refreshed.status}`)
+
+// The refresh token alone (a leaked one) mints nothing: the client must authenticate.
+const { refresh_token: next } = await refreshed.json()
+const alone = await fetch(`${issuerServer.url}/token`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: next }),
+})
+console.log(`8. POST /token (refresh_token without the key) → ${alone.status} ${(await alone.json()).error}`)
 
 auth.close()
 issuerServer.server.close()

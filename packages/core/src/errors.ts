@@ -33,6 +33,7 @@ export type AuthErrorCode =
   | 'ERR_INVALID_CLIENT'
   | 'ERR_INVALID_GRANT'
   | 'ERR_UNSUPPORTED_GRANT_TYPE'
+  | 'ERR_UNSUPPORTED_TOKEN_TYPE'
   | 'ERR_INVALID_SCOPE'
   | 'ERR_RATE_LIMITED'
   | 'ERR_NOT_FOUND'
@@ -52,6 +53,7 @@ export type OAuthErrorName =
   | 'invalid_grant'
   | 'unauthorized_client'
   | 'unsupported_grant_type'
+  | 'unsupported_token_type'
   | 'invalid_scope'
   | 'temporarily_unavailable'
   | 'server_error'
@@ -267,6 +269,17 @@ export class UnsupportedGrantTypeError extends AuthError {
   readonly code = 'ERR_UNSUPPORTED_GRANT_TYPE' as const
   readonly status = 400
   readonly oauthError = 'unsupported_grant_type' as const
+}
+
+/**
+ * 400 — revocation endpoint: a token of a type this server cannot revoke (RFC 7009 §2.2.1). An
+ * access token is a self-contained JWT: answering 200 would claim a revocation that did not
+ * happen while the token stays valid until `exp`.
+ */
+export class UnsupportedTokenTypeError extends AuthError {
+  readonly code = 'ERR_UNSUPPORTED_TOKEN_TYPE' as const
+  readonly status = 400
+  readonly oauthError = 'unsupported_token_type' as const
 }
 
 /** 400 — token endpoint: a requested scope exceeds what the credential grants. */

@@ -19,6 +19,7 @@ it('the core quickstart runs end to end on 127.0.0.1 with the expected answers',
   expect(status('5. GET /orders with a tampered token')).toBe('401')
   expect(status('6. GET /orders with a token down-scoped')).toBe('403')
   expect(status('7. POST /token (refresh_token)')).toBe('200')
+  expect(status('8. POST /token (refresh_token without the key)')).toBe('401')
   // Keys are shown truncated, never whole.
   expect(output).not.toMatch(/kg_[0-9A-Za-z]{16}_[0-9A-Za-z]{49}/)
 })

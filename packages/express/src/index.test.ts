@@ -33,6 +33,7 @@ it('exports exactly the public API', async () => {
       "TypeInvalidError",
       "UnavailableError",
       "UnsupportedGrantTypeError",
+      "UnsupportedTokenTypeError",
       "authenticate",
       "authorize",
       "getAuth",

@@ -34,6 +34,7 @@ const ERRORS = [
   'TypeInvalidError',
   'UnavailableError',
   'UnsupportedGrantTypeError',
+  'UnsupportedTokenTypeError',
 ]
 
 describe('@keygate/next exports', () => {

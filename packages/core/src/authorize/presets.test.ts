@@ -163,6 +163,19 @@ describe('presets.keycloak', () => {
       expect.objectContaining({ code: 'ERR_CLAIM_INVALID', claim: 'azp' }),
     )
   })
+
+  it.each(['ID', 'Logout', 'Refresh', 'Offline', 'bearer'])(
+    'refuses a Keycloak token whose typ claim is %s (only Bearer access tokens are for APIs)',
+    async (typ) => {
+      await expect(build(presets.keycloak(), { ...token, typ })).rejects.toThrow(
+        expect.objectContaining({ code: 'ERR_CLAIM_INVALID', claim: 'typ' }),
+      )
+    },
+  )
+
+  it('accepts a lightweight access token without the typ claim', async () => {
+    await expect(build(presets.keycloak(), { ...token, typ: undefined })).resolves.toBeDefined()
+  })
 })
 
 describe('presets.auth0', () => {

@@ -86,7 +86,8 @@ export interface KeycloakPresetOptions {
 /**
  * Keycloak: roles are the realm roles (`realm_access.roles`) plus the client roles of
  * `clientId` (`resource_access.<clientId>.roles`); `groups` when the group mapper is on;
- * `scope`; and, when `authorizedParty` is given, `azp` must be one of them.
+ * `scope`; the `typ` claim, when present, must be `Bearer` (ID, logout and refresh tokens are
+ * refused); and, when `authorizedParty` is given, `azp` must be one of them.
  *
  * @example providers: presets.keycloak({ clientId: 'orders-api', authorizedParty: 'orders-web' })
  * @see https://www.keycloak.org/docs/latest/server_admin/#_oidc_token_role_mappings
@@ -102,11 +103,15 @@ function keycloak(options: KeycloakPresetOptions = {}): ProvidersOptions {
         : combineProviders(realmRoles, resourceRoles(options.clientId)),
     groups: claim('groups'),
   }
-  if (parties !== undefined) {
-    preset.validate = (claims) => {
-      if (!parties.includes(requireString(claims, 'azp'))) {
-        throw new ClaimInvalidError('The token was issued to a client that is not accepted', 'azp')
-      }
+  preset.validate = (claims) => {
+    // Keycloak marks the token kind in a `typ` claim: `Bearer` for access tokens, `ID` for ID
+    // tokens, `Logout`, `Refresh`… all signed by the same realm keys. Only access tokens are
+    // for APIs; lightweight access tokens may leave the claim out.
+    if (claims.typ !== undefined && claims.typ !== 'Bearer') {
+      throw new ClaimInvalidError('The token is not a Keycloak access token', 'typ')
+    }
+    if (parties !== undefined && !parties.includes(requireString(claims, 'azp'))) {
+      throw new ClaimInvalidError('The token was issued to a client that is not accepted', 'azp')
     }
   }
   return preset

@@ -153,7 +153,7 @@ describe('onRefresh', () => {
     const tokens = await (
       await f.post('/token', { grant_type: 'client_credentials', client_secret: key })
     ).json()
-    const refreshed = await f.issuer.refresh(tokens.refresh_token)
+    const refreshed = await f.issuer.refresh(tokens.refresh_token, { apiKey: key })
     expect(refreshed.scope).toBe('read')
   })
 })
@@ -228,8 +228,10 @@ describe('refresh tokens', () => {
       name: 'n',
       permissions: ['read', 'write'],
     })
+    // The key authenticates every refresh (RFC 6749 §6), as a client holding it would.
     const grant = async (form: Record<string, string>) => {
-      const response = await f.post('/token', form)
+      const authenticated = form.grant_type === 'refresh_token' ? { client_secret: key, ...form } : form
+      const response = await f.post('/token', authenticated)
       return { status: response.status, body: await response.json() }
     }
     const first = await grant({ grant_type: 'client_credentials', client_secret: key })
@@ -282,8 +284,9 @@ describe('refresh tokens', () => {
     const { f, id, grant, refreshToken } = await withKey()
     await f.issuer.apiKeys.revoke(id)
     const result = await grant({ grant_type: 'refresh_token', refresh_token: refreshToken })
-    expect(result.status).toBe(400)
-    expect(result.body.error).toBe('invalid_grant')
+    // The key no longer authenticates, so neither does the refresh it must accompany.
+    expect(result.status).toBe(401)
+    expect(result.body.error).toBe('invalid_client')
   })
 
   it('an expired API key ends its refresh tokens and its client_credentials', async () => {
@@ -292,9 +295,13 @@ describe('refresh tokens', () => {
     const first = await f.post('/token', { grant_type: 'client_credentials', client_secret: key })
     const { refresh_token } = await first.json()
     f.clock.advance(61 * MINUTE)
-    const refreshed = await f.post('/token', { grant_type: 'refresh_token', refresh_token })
-    expect(refreshed.status).toBe(400)
-    expect((await refreshed.json()).error).toBe('invalid_grant')
+    const refreshed = await f.post('/token', {
+      grant_type: 'refresh_token',
+      refresh_token,
+      client_secret: key,
+    })
+    expect(refreshed.status).toBe(401)
+    expect((await refreshed.json()).error).toBe('invalid_client')
     const again = await f.post('/token', { grant_type: 'client_credentials', client_secret: key })
     expect(again.status).toBe(401)
     expect((await again.json()).error).toBe('invalid_client')

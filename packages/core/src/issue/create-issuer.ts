@@ -135,7 +135,11 @@ export function createIssuer(options: IssuerOptions): Issuer {
     async refresh(refreshToken, refreshOptions = {}) {
       const scope =
         refreshOptions.scope === undefined ? undefined : checkScopeList(refreshOptions.scope, 'scope')
-      return grants.refresh(refreshToken, scope, undefined)
+      // The same rule as POST /token (RFC 6749 §6): a token issued to an API key needs that key.
+      const { apiKey } = refreshOptions
+      const client =
+        apiKey === undefined ? undefined : await apiKeys.authenticate(apiKey, apiKeys.parse(apiKey))
+      return grants.refresh(refreshToken, scope, client)
     },
     async revokeRefreshToken(refreshToken) {
       try {

@@ -1,5 +1,5 @@
 import { toMs } from '../duration.js'
-import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../errors.js'
+import { InvalidClientError, InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../errors.js'
 import { type AccessTokenContent, checkCustomClaims, signAccessToken } from './access-token.js'
 import type { APIKeyService } from './api-keys.js'
 import type { ResolvedIssuerOptions } from './issuer-options.js'
@@ -166,6 +166,13 @@ export function createGrants(
       // A token consumed while rotation was on stays spent if rotation has been turned off since.
       if (!rotation && record.consumedAt !== null)
         throw new InvalidGrantError('The refresh token was already used')
+      // RFC 6749 §6: a client that was issued credentials must authenticate to refresh, and only
+      // its own tokens. A refresh token of an API key is therefore useless without that key: a
+      // leaked refresh token alone cannot mint access tokens. Only tokens from `createToken`
+      // (no client) are refreshed by the refresh token alone.
+      if (record.apiKeyId !== null && !client) {
+        throw new InvalidClientError('Client authentication is required to refresh this token')
+      }
       if (client && record.apiKeyId !== client.id) {
         throw new InvalidGrantError('The refresh token was not issued to this client')
       }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { InvalidRequestError } from '../errors.js'
 import { createTestIssuer } from '../testing/test-issuer.js'
+import { createAuth } from '../verify/create-auth.js'
 import { formatCredential } from './credential-format.js'
 import type { IssuerRequest, IssuerResponse } from './exchange.js'
 import { ADMIN_TOKEN, AUDIENCE, basic, ISSUER, setup } from './test-fixtures.js'
@@ -101,6 +102,70 @@ describe('POST /token', () => {
       400,
       'invalid_scope',
     )
+  })
+
+  it('refresh of an API key token needs that key (RFC 6749 §6); a createToken token needs none', async () => {
+    const { f, id, key } = await withKey()
+    const other = await f.issuer.apiKeys.create({ subject: 'other', name: 'n' })
+    const first = await (
+      await f.post('/token', { grant_type: 'client_credentials', client_secret: key })
+    ).json()
+    const refresh_token = first.refresh_token as string
+    // The refresh token alone (a leaked one) mints nothing.
+    const alone = await f.post('/token', { grant_type: 'refresh_token', refresh_token })
+    await oauthError(alone, 401, 'invalid_client')
+    await oauthError(
+      await f.post('/token', { grant_type: 'refresh_token', refresh_token, client_secret: other.key }),
+      400,
+      'invalid_grant',
+    )
+    await oauthError(
+      await f.post('/token', { grant_type: 'refresh_token', refresh_token, client_secret: 'kg_wrong' }),
+      401,
+      'invalid_client',
+    )
+    // Refused attempts did not spend the token: the owner refreshes, by Basic or in the form.
+    const byBasic = await f.post(
+      '/token',
+      { grant_type: 'refresh_token', refresh_token },
+      { authorization: basic(id, key) },
+    )
+    expect(byBasic.status).toBe(200)
+    const rotated = (await byBasic.json()).refresh_token as string
+    const byForm = await f.post('/token', {
+      grant_type: 'refresh_token',
+      refresh_token: rotated,
+      client_id: id,
+      client_secret: key,
+    })
+    expect(byForm.status).toBe(200)
+
+    // In code: the same rule, with the key as `apiKey`.
+    const next = (await byForm.json()).refresh_token as string
+    await expect(f.issuer.refresh(next)).rejects.toMatchObject({ code: 'ERR_INVALID_CLIENT' })
+    await expect(f.issuer.refresh(next, { apiKey: other.key })).rejects.toMatchObject({
+      code: 'ERR_INVALID_GRANT',
+    })
+    await expect(f.issuer.refresh(next, { apiKey: 'kg_nope' })).rejects.toMatchObject({
+      code: 'ERR_INVALID_CLIENT',
+    })
+    await expect(f.issuer.refresh(next, { apiKey: key })).resolves.toMatchObject({ tokenType: 'Bearer' })
+
+    const { refreshToken } = await f.issuer.createToken({ subject: 'u', refresh: true })
+    expect(
+      (await f.post('/token', { grant_type: 'refresh_token', refresh_token: refreshToken! })).status,
+    ).toBe(200)
+  })
+
+  it('scope= with an empty value is treated as omitted (RFC 6749 §3.2): the full grant', async () => {
+    const { f, key } = await withKey()
+    const response = await f.post('/token', {
+      grant_type: 'client_credentials',
+      client_secret: key,
+      scope: '',
+    })
+    expect(response.status).toBe(200)
+    expect((await response.json()).scope).toBe('read write')
   })
 
   it('the subject always comes from the key record, never from the request', async () => {
@@ -324,7 +389,11 @@ describe('POST /revoke', () => {
       await f.post('/token', { grant_type: 'client_credentials', client_secret: key })
     ).json()
     expect((await f.post('/revoke', { token: 'kgr_unknown', client_secret: key })).status).toBe(200)
-    expect((await f.post('/revoke', { token: 'eyJ.access.token', client_secret: key })).status).toBe(200)
+    await oauthError(
+      await f.post('/revoke', { token: 'eyJ.access.token', client_secret: key }),
+      400,
+      'unsupported_token_type',
+    )
     expect(
       (
         await f.post('/revoke', {
@@ -349,7 +418,30 @@ describe('POST /revoke', () => {
     ).json()
     expect((await f.post('/revoke', { token: refresh_token, client_secret: other.key })).status).toBe(200)
     await oauthError(await f.post('/revoke', { token: refresh_token }), 401, 'invalid_client')
-    expect((await f.post('/token', { grant_type: 'refresh_token', refresh_token })).status).toBe(200)
+    const refreshed = await f.post('/token', {
+      grant_type: 'refresh_token',
+      refresh_token,
+      client_secret: key,
+    })
+    expect(refreshed.status).toBe(200)
+  })
+
+  it('an access token is 400 unsupported_token_type (RFC 7009 §2.2.1), never a 200 that changes nothing', async () => {
+    const { f, key } = await withKey()
+    const { access_token } = await (
+      await f.post('/token', { grant_type: 'client_credentials', client_secret: key })
+    ).json()
+    for (const form of [
+      { token: access_token, client_secret: key },
+      { token: access_token, client_secret: key, token_type_hint: 'access_token' },
+      { token: access_token, client_secret: key, token_type_hint: 'refresh_token' },
+      { token: access_token },
+      { token: 'opaque-garbage', token_type_hint: 'access_token' },
+    ]) {
+      await oauthError(await f.post('/revoke', form), 400, 'unsupported_token_type')
+    }
+    // Unknown refresh-shaped or opaque tokens are still 200 (RFC 7009 §2.2).
+    expect((await f.post('/revoke', { token: 'opaque-garbage' })).status).toBe(200)
   })
 
   it('refresh tokens from createToken (no client) can be revoked by their holder', async () => {
@@ -376,8 +468,9 @@ describe('POST /introspect', () => {
     await oauthError(anonymous, 401, 'unauthorized')
     expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer/)
     const wrong = await f.post('/introspect', { token: 'x' }, { authorization: 'Bearer not-the-admin-token' })
-    await oauthError(wrong, 401, 'invalid_client')
-    expect(wrong.headers.get('www-authenticate')).toContain('invalid_token')
+    // The body and the challenge agree (RFC 6750 §3.1): a wrong Bearer credential is invalid_token.
+    await oauthError(wrong, 401, 'invalid_token')
+    expect(wrong.headers.get('www-authenticate')).toContain('error="invalid_token"')
   })
 
   it('describes valid access and refresh tokens; anything else is { active: false }', async () => {
@@ -435,7 +528,12 @@ describe('POST /introspect', () => {
     const tokens = await (
       await f.post('/token', { grant_type: 'client_credentials', client_secret: key })
     ).json()
-    await f.post('/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token })
+    const refreshed = await f.post('/token', {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token,
+      client_secret: key,
+    })
+    expect(refreshed.status).toBe(200)
     const admin = { authorization: `Bearer ${ADMIN_TOKEN}` }
     expect(await (await f.post('/introspect', { token: tokens.refresh_token }, admin)).json()).toEqual({
       active: false,
@@ -464,9 +562,24 @@ describe('JWKS and metadata', () => {
     expect(await head.text()).toBe('')
   })
 
-  it('RFC 8414 and OpenID discovery documents point at the routes', async () => {
+  it('no OpenID Provider metadata: this issuer has no authorization endpoint nor ID tokens', async () => {
     const f = setup()
-    for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
+    await oauthError(await f.request('/.well-known/openid-configuration'), 404, 'invalid_request')
+    // Keygate's own verifier discovers the JWKS through the RFC 8414 fallback.
+    const auth = createAuth({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      clock: () => f.clock.now,
+      fetch: (input, init) => f.issuer.handle(new Request(input, init)),
+    })
+    const { accessToken } = await f.issuer.createToken({ subject: 'u' })
+    expect((await auth.verify(accessToken)).subject).toBe('u')
+    auth.close()
+  })
+
+  it('RFC 8414 metadata points at the routes', async () => {
+    const f = setup()
+    for (const path of ['/.well-known/oauth-authorization-server']) {
       const doc = await (await f.request(path)).json()
       expect(doc).toMatchObject({
         issuer: ISSUER,
@@ -632,6 +745,45 @@ describe('admin routes', () => {
   })
 })
 
+describe('error bodies and challenges agree', () => {
+  it('on every route, the WWW-Authenticate error (when any) is the body error', async () => {
+    const { f, id, key } = await withKey()
+    const wrongBasic = { authorization: basic(id, `${key}x`) }
+    const wrongBearer = { authorization: 'Bearer nope' }
+    const responses = [
+      await f.post('/token', { grant_type: 'client_credentials' }),
+      await f.post('/token', { grant_type: 'client_credentials' }, wrongBasic),
+      await f.post('/token', { grant_type: 'refresh_token', refresh_token: 'kgr_x' }, wrongBasic),
+      await f.post('/token', { grant_type: 'password' }, wrongBasic),
+      await f.post('/revoke', { token: 'x' }, wrongBasic),
+      await f.post('/revoke', { token: 'a.b.c' }),
+      await f.post('/introspect', { token: 'x' }),
+      await f.post('/introspect', { token: 'x' }, wrongBearer),
+      await f.post('/introspect', { token: 'x' }, wrongBasic),
+      await f.request('/admin/api-keys'),
+      await f.request('/admin/api-keys', { headers: wrongBearer }),
+      await f.request('/admin/api-keys/x', { method: 'DELETE', headers: wrongBearer }),
+      await f.request('/auth/decide', { headers: wrongBearer }),
+      await f.request('/auth/decide'),
+    ]
+    let challenged = 0
+    for (const response of responses) {
+      expect(response.status).toBeGreaterThanOrEqual(400)
+      expect(response.status).toBeLessThan(500)
+      const text = await response.text()
+      // /auth/decide answers reverse proxies with an empty body: nothing there can disagree.
+      const body = text === '' ? undefined : JSON.parse(text)
+      const challenge = response.headers.get('www-authenticate')
+      const named = challenge === null ? undefined : /error="([^"]+)"/.exec(challenge)?.[1]
+      if (named !== undefined && body !== undefined) {
+        challenged += 1
+        expect(body.error).toBe(named)
+      }
+    }
+    expect(challenged).toBeGreaterThan(0)
+  })
+})
+
 describe('never a 500 for a client mistake', () => {
   it('garbage to every route answers 4xx', async () => {
     const { f } = await withKey()
@@ -724,7 +876,7 @@ describe('issuer.respond: the same routes for plain requests, as Node servers se
     expect(jwks.status).toBe(200)
     expect(json(jwks).keys.length).toBeGreaterThan(0)
     expect(reads).toBe(0)
-    const head = await f.issuer.respond(plain('/.well-known/openid-configuration', { method: 'HEAD' }))
+    const head = await f.issuer.respond(plain('/.well-known/oauth-authorization-server', { method: 'HEAD' }))
     expect(head).toMatchObject({ status: 200, body: null })
   })
 

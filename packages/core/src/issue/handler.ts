@@ -22,7 +22,6 @@ const ROUTES: Record<string, Record<string, Route>> = {
   '/introspect': { POST: introspectEndpoint },
   '/.well-known/jwks.json': { GET: jwksEndpoint, HEAD: jwksEndpoint },
   '/.well-known/oauth-authorization-server': { GET: metadataEndpoint, HEAD: metadataEndpoint },
-  '/.well-known/openid-configuration': { GET: metadataEndpoint, HEAD: metadataEndpoint },
   [ADMIN_KEYS]: {
     GET: (ctx, request) => adminEndpoint(ctx, request, 'list', undefined),
     POST: (ctx, request) => adminEndpoint(ctx, request, 'create', undefined),

@@ -45,7 +45,11 @@ describe.each(['EdDSA', 'ES256', 'RS256'] as const)(
       await new Promise((resolve) => server.close(resolve))
     })
 
-    async function tokenFromAPIKey(): Promise<{ access_token: string; refresh_token: string }> {
+    async function tokenFromAPIKey(): Promise<{
+      access_token: string
+      refresh_token: string
+      client: string
+    }> {
       const created = await fetch(`${base}/admin/api-keys`, {
         method: 'POST',
         headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
@@ -59,7 +63,7 @@ describe.each(['EdDSA', 'ES256', 'RS256'] as const)(
         body: 'grant_type=client_credentials',
       })
       expect(response.status).toBe(200)
-      return response.json()
+      return { ...(await response.json()), client: basic(id, key) }
     }
 
     it("verifies with jose's createRemoteJWKSet against the published JWKS", async () => {
@@ -77,7 +81,7 @@ describe.each(['EdDSA', 'ES256', 'RS256'] as const)(
     })
 
     it("verifies with Keygate's createAuth, discovering the JWKS from the issuer's metadata", async () => {
-      const { access_token, refresh_token } = await tokenFromAPIKey()
+      const { access_token, refresh_token, client } = await tokenFromAPIKey()
       const auth = createAuth({ issuer: base, audience, typ: 'at+jwt', algorithms: [algorithm] })
       try {
         const principal = await auth.verify(access_token)
@@ -85,7 +89,8 @@ describe.each(['EdDSA', 'ES256', 'RS256'] as const)(
         expect(principal.permissions).toEqual(['read'])
         const refreshed = await fetch(`${base}/token`, {
           method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          // RFC 6749 §6: the client the token was issued to authenticates.
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: client },
           body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token }),
         })
         const next = await refreshed.json()

@@ -39,6 +39,7 @@ export type {
   RateLimitOptions,
   RefreshHookInput,
   RefreshHookResult,
+  RefreshOptions,
   RefreshRotationOptions,
   SigningOptions,
   TokenSet,

@@ -22,10 +22,14 @@ export async function jwksEndpoint(ctx: IssuerContext, request: IssuerRequestHea
 }
 
 /**
- * `GET /.well-known/oauth-authorization-server` (RFC 8414 §3) and
- * `/.well-known/openid-configuration`: the same document, so verifiers that discover either way
- * find the JWKS.
+ * `GET /.well-known/oauth-authorization-server` (RFC 8414 §3). No
+ * `/.well-known/openid-configuration`: OpenID Provider metadata requires an
+ * `authorization_endpoint`, `subject_types_supported` and `id_token_signing_alg_values_supported`
+ * (OpenID Connect Discovery 1.0 §3), and this issuer has no authorization endpoint and issues no
+ * ID tokens — an invalid document is worse than none. Verifiers (Keygate's included) fall back
+ * to RFC 8414 when the OpenID document is missing.
  *
+ * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderMetadata
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
  */
 export function metadataEndpoint(ctx: IssuerContext, request: IssuerRequestHead): IssuerResponse {

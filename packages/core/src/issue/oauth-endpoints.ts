@@ -4,6 +4,7 @@ import {
   InvalidRequestError,
   UnavailableError,
   UnsupportedGrantTypeError,
+  UnsupportedTokenTypeError,
 } from '../errors.js'
 import { type ClientCredentials, clientCredentials } from './client-auth.js'
 import type { IssuerContext } from './context.js'
@@ -30,7 +31,9 @@ export async function tokenEndpoint(ctx: IssuerContext, request: IssuerRequest):
     const grantType = form.get('grant_type')
     if (grantType === undefined || grantType === '') throw new InvalidRequestError('grant_type is required')
     const scopeParam = form.get('scope')
-    const scope = scopeParam === undefined ? undefined : parseScope(scopeParam)
+    // RFC 6749 §3.2: a parameter sent without a value is treated as omitted — `scope=` asks for
+    // the full grant, not for a token with no scope at all.
+    const scope = scopeParam === undefined || scopeParam === '' ? undefined : parseScope(scopeParam)
     let tokens: TokenSet
     if (grantType === 'client_credentials') {
       if (!credentials) throw new InvalidClientError('Client authentication is required')
@@ -39,8 +42,8 @@ export async function tokenEndpoint(ctx: IssuerContext, request: IssuerRequest):
     } else if (grantType === 'refresh_token') {
       const refreshToken = form.get('refresh_token')
       if (!refreshToken) throw new InvalidRequestError('refresh_token is required')
-      // Client authentication is optional here: tokens from createToken have no client. When a
-      // client does authenticate, the token must have been issued to it (RFC 6749 §6).
+      // Client authentication is required for tokens issued to an API key (checked by the grant,
+      // RFC 6749 §6); tokens from createToken have no client and need none.
       const client = credentials ? await authenticateClient(ctx, request, credentials, 'token') : undefined
       tokens = await ctx.refreshGrant(refreshToken, scope, client)
     } else {
@@ -59,10 +62,15 @@ export async function tokenEndpoint(ctx: IssuerContext, request: IssuerRequest):
   }
 }
 
+// A compact JWS: what an access token of this issuer looks like (refresh tokens are `kgr_…`).
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
+
 /**
  * `POST /revoke` (RFC 7009): revokes a refresh token and its rotation family. Answers 200 for
- * unknown or invalid tokens and for access tokens (self-contained JWTs expire on their own).
- * A token issued through an API key may only be revoked by that key.
+ * unknown or invalid tokens. An access token (or `token_type_hint=access_token` on anything
+ * that is not a refresh token) is `400 unsupported_token_type` (§2.2.1): access tokens are
+ * self-contained JWTs that stay valid until `exp`, and a 200 would claim otherwise. A token
+ * issued through an API key may only be revoked by that key.
  *
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
  */
@@ -74,6 +82,12 @@ export async function revokeEndpoint(ctx: IssuerContext, request: IssuerRequest)
     const token = form.get('token')
     if (!token) throw new InvalidRequestError('token is required')
     const client = credentials ? await authenticateClient(ctx, request, credentials, 'revoke') : undefined
+    if (!token.startsWith(`${REFRESH_TOKEN_PREFIX}_`)) {
+      if (COMPACT_JWS.test(token) || form.get('token_type_hint') === 'access_token') {
+        throw new UnsupportedTokenTypeError('Access tokens cannot be revoked; they expire on their own')
+      }
+      return emptyNoStore(200)
+    }
     let record: RefreshTokenRecord
     try {
       record = await ctx.refreshTokens.verify(token)

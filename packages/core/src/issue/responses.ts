@@ -40,10 +40,14 @@ export interface ErrorStyle {
 export function errorResponse(error: unknown, style: ErrorStyle = {}): IssuerResponse {
   const { status, headers, body } = httpError(error, { challenge: false })
   if (status === 401 && style.bearer) {
-    headers['www-authenticate'] =
-      error instanceof InvalidClientError
-        ? 'Bearer realm="keygate", error="invalid_token"'
-        : 'Bearer realm="keygate"'
+    if (error instanceof InvalidClientError) {
+      // A wrong Bearer credential is `invalid_token` (RFC 6750 §3.1): the body says what the
+      // challenge says, so a client reading either learns the same thing.
+      headers['www-authenticate'] = 'Bearer realm="keygate", error="invalid_token"'
+      body.error = 'invalid_token'
+    } else {
+      headers['www-authenticate'] = 'Bearer realm="keygate"'
+    }
   } else if (error instanceof InvalidClientError && style.basic) {
     headers['www-authenticate'] = 'Basic realm="keygate", charset="UTF-8"'
   }

@@ -253,6 +253,17 @@ export type IssuerEvent =
   | { type: 'signing_key_retired'; kid: string; at: number }
   | { type: 'signing_key_removed'; kid: string; at: number }
 
+/** Options of `issuer.refresh`. */
+export interface RefreshOptions {
+  /** Down-scope the new access token to these permissions (a subset of the refresh token's). */
+  scope?: readonly string[]
+  /**
+   * The API key the refresh token was issued to — its client authentication (RFC 6749 §6).
+   * Required for tokens from `POST /token` with client credentials; not for `createToken`'s.
+   */
+  apiKey?: string
+}
+
 /** The object `createIssuer` returns. */
 export interface Issuer {
   readonly issuer: string
@@ -264,8 +275,14 @@ export interface Issuer {
   /** Signs an access token (and optionally a refresh token) for an application's own user. */
   createToken(input: CreateTokenInput): Promise<TokenSet>
   readonly apiKeys: APIKeys
-  /** Runs the refresh-token grant in code (what `POST /token` does for `grant_type=refresh_token`). */
-  refresh(refreshToken: string, options?: { scope?: readonly string[] }): Promise<TokenSet>
+  /**
+   * Runs the refresh-token grant in code (what `POST /token` does for `grant_type=refresh_token`).
+   * A token issued through an API key needs that key (`{ apiKey }`, RFC 6749 §6): without it
+   * `InvalidClientError`, with another key `InvalidGrantError`. Tokens from `createToken` need none.
+   *
+   * @example await issuer.refresh(refreshToken, { apiKey: 'kg_…' })
+   */
+  refresh(refreshToken: string, options?: RefreshOptions): Promise<TokenSet>
   /** Revokes a refresh token and its family; unknown tokens are ignored (RFC 7009 §2.2). */
   revokeRefreshToken(refreshToken: string): Promise<void>
   /** Runs any due rotation step now (they also run lazily when keys are used). */

@@ -545,4 +545,47 @@ describe('typ (RFC 8725 §3.11, RFC 9068 §4)', () => {
       'ERR_TYPE_INVALID',
     )
   })
+
+  it.each([
+    [undefined, 'accepted'],
+    ['JWT', 'accepted'],
+    ['jwt', 'accepted'],
+    ['application/JWT', 'accepted'],
+    ['at+jwt', 'accepted'],
+    ['logout+jwt', 'ERR_TYPE_INVALID'],
+    ['secevent+jwt', 'ERR_TYPE_INVALID'],
+    ['dpop+jwt', 'ERR_TYPE_INVALID'],
+    ['id_token', 'ERR_TYPE_INVALID'],
+    ['token-introspection+jwt', 'ERR_TYPE_INVALID'],
+  ])('by default, typ %s → %s (other kinds of JWT are not access tokens)', async (typ, expected) => {
+    expect(await codeOf(auth.verify(await forge(header(typ === undefined ? {} : { typ }), claims())))).toBe(
+      expected,
+    )
+  })
+
+  it('a list widens or narrows the accepted types; null accepts untyped tokens; false checks nothing', async () => {
+    const widened = createAuth({ ...options(), typ: [null, 'JWT', 'at+jwt', 'secevent+jwt'] })
+    expect(await codeOf(widened.verify(await forge(header({ typ: 'secevent+jwt' }), claims())))).toBe(
+      'accepted',
+    )
+    expect(await codeOf(widened.verify(await forge(header(), claims())))).toBe('accepted')
+    expect(await codeOf(widened.verify(await forge(header({ typ: 'dpop+jwt' }), claims())))).toBe(
+      'ERR_TYPE_INVALID',
+    )
+    const typedOnly = createAuth({ ...options(), typ: ['at+jwt', 'JWT'] })
+    expect(await codeOf(typedOnly.verify(await forge(header(), claims())))).toBe('ERR_TYPE_INVALID')
+    const unchecked = createAuth({ ...options(), typ: false })
+    expect(await codeOf(unchecked.verify(await forge(header({ typ: 'logout+jwt' }), claims())))).toBe(
+      'accepted',
+    )
+    expect(await codeOf(unchecked.verify(await forge(header({ typ: 7 }), claims())))).toBe(
+      'ERR_TOKEN_MALFORMED',
+    )
+  })
+
+  it.each([[''], [[]], [[1]], [['']], [true]])('rejects typ %j at construction', (typ) => {
+    expect(() => createAuth({ ...options(), typ: typ as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
+    )
+  })
 })

@@ -5,9 +5,25 @@ import type { JWTHeader } from '../types.js'
 export interface HeaderPolicy {
   /** Allowed `alg` values: never `none`, HS* only with a configured secret. */
   algorithms: ReadonlySet<string>
-  /** Required `typ`, normalised by `normalizeTyp`; `undefined` when not checked. */
-  typ: string | undefined
+  /** Accepted `typ` values, normalised by `normalizeTyp`; `undefined` when not checked (`typ: false`). */
+  typ: TypPolicy | undefined
 }
+
+/** Which `typ` headers an issuer accepts. */
+export interface TypPolicy {
+  /** Accepted values, normalised. */
+  types: ReadonlySet<string>
+  /** Whether a token without `typ` is accepted. */
+  untyped: boolean
+}
+
+/**
+ * Accepted by default: no `typ`, `JWT` (most providers' access tokens) and `at+jwt` (RFC 9068).
+ * Tokens of other kinds — `logout+jwt`, `secevent+jwt`, `dpop+jwt`, ID tokens typed as such —
+ * are signed by the same keys and carry the same `iss`/`aud`, so only their type tells them
+ * apart from an access token (RFC 8725 §3.11: cross-JWT confusion).
+ */
+export const DEFAULT_TOKEN_TYPES: readonly (string | null)[] = Object.freeze([null, 'JWT', 'at+jwt'])
 
 /**
  * `typ` compared as RFC 7515 §4.1.9 says: case-insensitively, with `application/` implied
@@ -35,7 +51,7 @@ export function rejectUnsigned(header: JWTHeader): void {
 /**
  * Checks a header against the selected issuer: `alg` in its allowlist (RFC 8725 §3.1), no
  * `crit` extension (none is supported, so RFC 7515 §4.1.11 requires rejection), no unencoded
- * payload (`b64: false`, RFC 7797), a string `kid`, and the required `typ` (RFC 8725 §3.11).
+ * payload (`b64: false`, RFC 7797), a string `kid`, and an accepted `typ` (RFC 8725 §3.11).
  * `jku`, `x5u`, `jwk` and `x5c` are ignored on purpose: keys come only from the issuer's
  * configured source (RFC 8725 §3.10).
  *
@@ -51,11 +67,13 @@ export function checkHeader(header: JWTHeader, policy: HeaderPolicy): void {
   if (header.kid !== undefined && typeof header.kid !== 'string') {
     throw new TokenMalformedError('The token "kid" header is not a string')
   }
-  if (policy.typ !== undefined) {
-    if (typeof header.typ !== 'string' || normalizeTyp(header.typ) !== policy.typ) {
-      throw new TypeInvalidError('The token "typ" header is not the required type')
-    }
-  } else if (header.typ !== undefined && typeof header.typ !== 'string') {
+  const typ = header.typ
+  if (typ !== undefined && typeof typ !== 'string') {
     throw new TokenMalformedError('The token "typ" header is not a string')
+  }
+  const accepted = policy.typ
+  if (accepted === undefined) return
+  if (typ === undefined ? !accepted.untyped : !accepted.types.has(normalizeTyp(typ))) {
+    throw new TypeInvalidError('The token "typ" header is not an accepted type')
   }
 }

@@ -5,7 +5,7 @@ import { createStaticJWKS } from '../jwks/static.js'
 import type { JWKSCacheOptions, JWKSSource } from '../jwks/types.js'
 import type { JWTClaims } from '../types.js'
 import type { ClaimPolicy } from './claims.js'
-import { type HeaderPolicy, normalizeTyp } from './header.js'
+import { DEFAULT_TOKEN_TYPES, type HeaderPolicy, normalizeTyp, type TypPolicy } from './header.js'
 import { hashBits, type SignatureBackend, type SignatureCheck } from './signature.js'
 import type { Algorithm, AuthOptions, IssuerConfig } from './types.js'
 
@@ -115,6 +115,23 @@ function secretBytes(secret: unknown, where: string): Uint8Array | undefined {
   return fail(`${where}: secret must be a string or a Uint8Array`)
 }
 
+// `typ: 'at+jwt'` (one required type, as before), a list (`null` accepts an untyped token),
+// `false` (no check), or the default list.
+function typPolicy(typ: IssuerConfig['typ'], where: string): TypPolicy | undefined {
+  if (typ === false) return undefined
+  const list = typ === undefined ? DEFAULT_TOKEN_TYPES : typeof typ === 'string' ? [typ] : typ
+  if (
+    !Array.isArray(list) ||
+    list.length === 0 ||
+    !list.every((t) => t === null || (typeof t === 'string' && t !== ''))
+  ) {
+    fail(`${where}: typ must be a non-empty string, an array of them (null for untyped tokens) or false`)
+  }
+  const types = new Set<string>()
+  for (const t of list) if (t !== null) types.add(normalizeTyp(t))
+  return { types, untyped: list.includes(null) }
+}
+
 function sourceOf(
   config: IssuerConfig,
   jwks: JWKSCacheOptions,
@@ -180,9 +197,7 @@ function resolveIssuer<C extends JWTClaims>(
     fail(`${where}: keys, jwksUri and source need an asymmetric algorithm in algorithms`)
   }
 
-  const typ = config.typ ?? top.typ
-  if (typ !== undefined && (typeof typ !== 'string' || typ === ''))
-    fail(`${where}: typ must be a non-empty string`)
+  const typ = typPolicy(config.typ ?? top.typ, where)
   const requireExp = config.requireExp ?? top.requireExp ?? true
   if (typeof requireExp !== 'boolean') fail(`${where}: requireExp must be a boolean`)
   const required = config.requiredClaims ?? top.requiredClaims ?? []
@@ -195,7 +210,7 @@ function resolveIssuer<C extends JWTClaims>(
 
   return {
     issuer: config.issuer,
-    header: { algorithms: algs, typ: typ === undefined ? undefined : normalizeTyp(typ) },
+    header: { algorithms: algs, typ },
     claims: {
       audiences: audiences(config, where),
       audienceClaim: providers.audienceClaim,

@@ -47,8 +47,13 @@ export interface IssuerConfig {
   source?: JWKSSource
   /** Allowed algorithms for this issuer; defaults to the top-level list. */
   algorithms?: readonly Algorithm[]
-  /** Required `typ` header, e.g. `'at+jwt'` (RFC 9068 §2.1); compared case-insensitively, `application/` prefix optional. */
-  typ?: string
+  /**
+   * Accepted `typ` headers (RFC 8725 §3.11), compared case-insensitively with the `application/`
+   * prefix optional: one required type (`'at+jwt'`, RFC 9068 §2.1), a list where `null` accepts
+   * a token without `typ`, or `false` for no check. Default `[null, 'JWT', 'at+jwt']`: tokens
+   * typed as anything else (`logout+jwt`, `secevent+jwt`, `dpop+jwt`, …) are rejected.
+   */
+  typ?: string | readonly (string | null)[] | false
   /** Clock skew allowed on `exp`/`nbf`/`iat`. Default from the top level (60 s). */
   clockTolerance?: Duration
   /** Reject tokens whose `iat` is older than this. */

@@ -425,7 +425,7 @@ describe('JWThenticator routes through issuer.handle', () => {
     expect(bare.body).toMatchObject({ code: 'ERR_NOT_FOUND' })
     // Keygate's own routes are untouched.
     expect((await prefixed.call('GET', '/.well-known/jwks.json')).status).toBe(200)
-    expect((await jwt().call('GET', '/.well-known/openid-configuration')).status).toBe(200)
+    expect((await jwt().call('GET', '/.well-known/oauth-authorization-server')).status).toBe(200)
   })
 
   it('answers /validate_request with 200, 401 or 403 only, whatever the header and method', async () => {
