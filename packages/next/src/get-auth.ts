@@ -58,7 +58,7 @@ async function principalOf(
   if (known) return known
   const settings = settingsOf()
   const resolution = await resolvePrincipal(request, settings, { optional: options.optional })
-  if (!resolution.ok) interrupt(resolution.error, settings, { login: false })
+  if (!resolution.ok) return interrupt(resolution.error, settings, { login: false })
   if (resolution.principal) rememberPrincipal(request, resolution.principal)
   return resolution.principal
 }

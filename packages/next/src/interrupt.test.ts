@@ -68,20 +68,20 @@ describe('interrupt', () => {
   })
 
   const settings = resolveSettings({ authOptions: { issuer: 'https://issuer.test/' }, interrupts: true })
-  const statusOf = (error: AuthError) => {
+  const statusOf = async (error: AuthError) => {
     try {
-      interrupt(error, settings, { login: true })
+      await interrupt(error, settings, { login: true })
     } catch (thrown) {
       return isHTTPAccessFallbackError(thrown) ? getAccessFallbackHTTPStatus(thrown) : thrown
     }
   }
 
-  it('raises the Next.js 401 and 403 interrupts', () => {
-    expect(statusOf(new TokenMissingError())).toBe(401)
-    expect(statusOf(new InsufficientScopeError('write'))).toBe(403)
+  it('raises the Next.js 401 and 403 interrupts', async () => {
+    expect(await statusOf(new TokenMissingError())).toBe(401)
+    expect(await statusOf(new InsufficientScopeError('write'))).toBe(403)
   })
 
-  it('rethrows the very error for an outage', () => {
-    for (const error of outages) expect(statusOf(error)).toBe(error)
+  it('rethrows the very error for an outage', async () => {
+    for (const error of outages) expect(await statusOf(error)).toBe(error)
   })
 })

@@ -6,7 +6,6 @@
  * Builds on `redirect`, `unauthorized` and `forbidden` from `next/navigation`.
  */
 import type { AuthError } from '@keygate/core/errors'
-import { forbidden, redirect, unauthorized } from 'next/navigation'
 import type { Settings } from './options.js'
 
 /** What server code does with an error. */
@@ -38,22 +37,25 @@ export function interruptFor(error: AuthError, policy: InterruptPolicy): Interru
 }
 
 /**
- * Answers the error as `interruptFor` decides; never returns. `login: false` leaves `loginUrl`
+ * Answers the error as `interruptFor` decides; never resolves. `login: false` leaves `loginUrl`
  * out (`auth()`, `getAuth()` — only `requireAuth()` sends visitors to log in).
  *
- * @example if (!resolution.ok) interrupt(resolution.error, settings, { login: true })
+ * `next/navigation` is imported only here, on demand: `next` has no `exports` map, so plain Node
+ * (a `node --test` of a route handler) cannot resolve the extensionless specifier, while Turbopack
+ * maps only the extensionless one to the server build of `next/navigation` in route handlers.
+ *
+ * @example if (!resolution.ok) return interrupt(resolution.error, settings, { login: true })
  */
-export function interrupt(error: AuthError, settings: Settings, { login }: { login: boolean }): never {
+export async function interrupt(
+  error: AuthError,
+  settings: Settings,
+  { login }: { login: boolean },
+): Promise<never> {
   const { loginUrl, interrupts } = settings.options
   const policy = { interrupts, loginUrl: login ? loginUrl : undefined }
-  switch (interruptFor(error, policy)) {
-    case 'login':
-      return redirect(loginUrl!)
-    case 'unauthorized':
-      return unauthorized()
-    case 'forbidden':
-      return forbidden()
-    default:
-      throw error
-  }
+  const answer = interruptFor(error, policy)
+  if (answer === 'throw') throw error
+  const navigation = await import('next/navigation')
+  if (answer === 'login') return navigation.redirect(loginUrl!)
+  return answer === 'unauthorized' ? navigation.unauthorized() : navigation.forbidden()
 }

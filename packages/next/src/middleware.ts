@@ -5,7 +5,7 @@
  * Builds on core's `Auth.authenticate` and `authorize`. Imports nothing from Node.
  */
 import { authorize } from '@keygate/core'
-import { type NextRequest, NextResponse } from 'next/server'
+import { type NextRequest, NextResponse } from 'next/server.js'
 import { type KeygateOptions, resolveSettings, type Settings } from './options.js'
 import { reject } from './reject.js'
 import { compileRoutes } from './route-matcher.js'

@@ -11,7 +11,7 @@ import {
   type Requirement,
 } from '@keygate/core'
 import { type AuthError, ConfigurationError } from '@keygate/core/errors'
-import type { NextRequest } from 'next/server'
+import type { NextRequest } from 'next/server.js'
 import type { RouteMatcher } from './route-matcher.js'
 import { assertSecret } from './signed-principal.js'
 

@@ -1,4 +1,4 @@
-import type { Principal } from '@keygate/core'
+import type { JWTClaims, Principal } from '@keygate/core'
 import type { NextRequest } from 'next/server'
 import { describe, expectTypeOf, it } from 'vitest'
 import { createKeygate } from './create-keygate.js'
@@ -28,12 +28,24 @@ describe('withAuth types', () => {
   })
 
   it('returns something Next.js accepts as a route handler export, typed params included', () => {
-    const GET = withAuth<NextRequest, { id: string }>(async (_request, { params }) => {
+    const GET = withAuth<JWTClaims, NextRequest, { id: string }>(async (_request, { params }) => {
       expectTypeOf(await params).toEqualTypeOf<{ id: string }>()
       return new Response()
     })
     expectTypeOf(GET).toExtend<NextRouteExport<{ id: string }>>()
     expectTypeOf(withAuth(() => new Response())).toExtend<NextRouteExport<Record<string, never>>>()
+  })
+
+  it('types the claims when asked to', () => {
+    interface OrderClaims extends JWTClaims {
+      tenant: string
+    }
+    withAuth<OrderClaims>((_request, { auth }) => {
+      expectTypeOf(auth.claims.tenant).toEqualTypeOf<string>()
+      return new Response()
+    })
+    expectTypeOf(auth<OrderClaims>).returns.resolves.toEqualTypeOf<Principal<OrderClaims> | null>()
+    expectTypeOf(requireAuth<OrderClaims>).returns.resolves.toEqualTypeOf<Principal<OrderClaims>>()
   })
 
   it('types the middleware and the server functions', () => {

@@ -3,8 +3,8 @@
  * the middleware's signed principal header only when genuine, and otherwise verifies the token
  * itself. Builds on core's `Auth.authenticate`, `authorize` and `toResponse` (via `reject`).
  */
-import type { Principal, Requirement } from '@keygate/core'
-import type { NextRequest } from 'next/server'
+import type { JWTClaims, Principal, Requirement } from '@keygate/core'
+import type { NextRequest } from 'next/server.js'
 import { type KeygateOptions, resolveSettings, type Settings } from './options.js'
 import { reject } from './reject.js'
 import { rememberPrincipal } from './request-principal.js'
@@ -24,10 +24,13 @@ export interface AuthContext<A, P = RouteParams> {
   params: Promise<P>
 }
 
-/** A route handler as Next.js calls it. */
+/**
+ * A route handler as Next.js calls it. The context is not optional: Next.js 15's build-time route
+ * check rejects a handler whose second parameter admits `undefined` under `strict`.
+ */
 export type RouteHandler<R extends Request = NextRequest, P = RouteParams> = (
   request: R,
-  context?: RouteContext<P>,
+  context: RouteContext<P>,
 ) => Promise<Response>
 
 /** Options of `withAuth` beyond the requirement. */
@@ -36,14 +39,17 @@ export interface WithAuthOptions {
   optional?: boolean
 }
 
-/** The `withAuth` function bound to one configuration. */
+/**
+ * The `withAuth` function bound to one configuration; `withAuth<MyClaims>(…)` types `auth.claims`
+ * (a type assertion: the token's claims are not validated against it).
+ */
 export interface WithAuth {
-  <R extends Request = NextRequest, P = RouteParams>(
-    handler: (request: R, context: AuthContext<Principal, P>) => Response | Promise<Response>,
+  <C extends JWTClaims = JWTClaims, R extends Request = NextRequest, P = RouteParams>(
+    handler: (request: R, context: AuthContext<Principal<C>, P>) => Response | Promise<Response>,
     requirement?: Requirement,
   ): RouteHandler<R, P>
-  <R extends Request = NextRequest, P = RouteParams>(
-    handler: (request: R, context: AuthContext<Principal | null, P>) => Response | Promise<Response>,
+  <C extends JWTClaims = JWTClaims, R extends Request = NextRequest, P = RouteParams>(
+    handler: (request: R, context: AuthContext<Principal<C> | null, P>) => Response | Promise<Response>,
     requirement: Requirement | undefined,
     options: WithAuthOptions & { optional: true },
   ): RouteHandler<R, P>
@@ -77,6 +83,7 @@ export function withAuthFrom(settings: Settings): WithAuth {
       if (!resolution.ok) return reject(resolution.error, request, settings)
       // `getAuth(request)` in the handler, or in code it calls, then costs nothing.
       if (resolution.principal) rememberPrincipal(request, resolution.principal)
+      // Next.js always passes the context; a direct call (a unit test) may not.
       const params = context?.params ?? Promise.resolve({} as P)
       return handler(request, { auth: resolution.principal, params })
     }

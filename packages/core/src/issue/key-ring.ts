@@ -1,4 +1,8 @@
-import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose'
+// jose's subpaths, not its root: the root re-exports JWE, whose CompressionStream use makes
+// Next.js 15 warn about every edge bundle that imports @keygate/core.
+import { calculateJwkThumbprint } from 'jose/jwk/thumbprint'
+import { exportJWK } from 'jose/key/export'
+import { generateKeyPair } from 'jose/key/generate/keypair'
 import { AuthError, KeysUnavailableError } from '../errors.js'
 import type { Clock, JWK } from '../types.js'
 import { base64urlEncode } from './encoding.js'

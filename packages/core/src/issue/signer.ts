@@ -1,4 +1,5 @@
-import { importJWK } from 'jose'
+// A jose subpath, not its root (see key-ring.ts).
+import { importJWK } from 'jose/key/import'
 import type { JWK } from '../types.js'
 import { type NodeCrypto, nodeCrypto } from './node-crypto.js'
 import type { SigningAlgorithm } from './store.js'
