@@ -4,7 +4,7 @@
  * cookie on the response Next.js sends.
  */
 import type { SessionLoginInput, Sessions, SessionTokenBody } from '@keygate/core/session'
-import { cookies, headers } from 'next/headers'
+import { cookies, headers } from 'next/headers.js'
 
 /** The fields of Next.js's `ResponseCookie` that core's cookies use. */
 interface ActionCookie {
