@@ -1,4 +1,5 @@
-import { exportJWK, importJWK, importPKCS8 } from 'jose'
+import { exportJWK } from 'jose/key/export'
+import { importJWK, importPKCS8 } from 'jose/key/import'
 import { ConfigurationError } from '../errors.js'
 import type { JWK } from '../types.js'
 import { base64urlDecode } from './encoding.js'
