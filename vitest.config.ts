@@ -3,7 +3,12 @@ import { defineConfig } from 'vitest/config'
 // One vitest run for the whole monorepo: every package's tests live next to their code.
 export default defineConfig({
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'packages/*/test/**/*.test.ts',
+      'apps/*/test/**/*.test.ts',
+      'tests/*/test/**/*.test.ts',
+    ],
     typecheck: {
       enabled: true,
       include: ['packages/*/src/**/*.test-d.ts'],
