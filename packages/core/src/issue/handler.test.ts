@@ -431,13 +431,14 @@ describe('POST /revoke', () => {
     const { access_token } = await (
       await f.post('/token', { grant_type: 'client_credentials', client_secret: key })
     ).json()
-    for (const form of [
+    const forms: Record<string, string>[] = [
       { token: access_token, client_secret: key },
       { token: access_token, client_secret: key, token_type_hint: 'access_token' },
       { token: access_token, client_secret: key, token_type_hint: 'refresh_token' },
       { token: access_token },
       { token: 'opaque-garbage', token_type_hint: 'access_token' },
-    ]) {
+    ]
+    for (const form of forms) {
       await oauthError(await f.post('/revoke', form), 400, 'unsupported_token_type')
     }
     // Unknown refresh-shaped or opaque tokens are still 200 (RFC 7009 §2.2).

@@ -27,16 +27,34 @@ export type FetchFailureReason =
 
 /** A failed fetch of a JWKS or discovery document. Internal: users see `KeysUnavailableError`. */
 export class FetchFailure extends Error {
+  /** The server's `Retry-After` (on 503 and 429), in milliseconds from when it answered. */
+  readonly retryAfterMs: number | undefined
+
   constructor(
     readonly reason: FetchFailureReason,
     message: string,
     /** HTTP status when the server answered. */
     readonly status = 0,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number | undefined },
   ) {
-    super(message, options)
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'FetchFailure'
+    this.retryAfterMs = options?.retryAfterMs
   }
+}
+
+/**
+ * `Retry-After` (RFC 9110 §10.2.3) in milliseconds from `now`: delay-seconds or an HTTP-date;
+ * `undefined` when absent or unreadable.
+ *
+ * @example retryAfterMs('120', Date.now()) // 120000
+ */
+export function retryAfterMs(value: string | null, now: number): number | undefined {
+  if (value === null) return undefined
+  const text = value.trim()
+  if (/^\d+$/.test(text)) return Number(text) * 1000
+  const date = Date.parse(text)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
 export interface HTTPGetOptions {

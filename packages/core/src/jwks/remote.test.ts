@@ -409,6 +409,67 @@ describe('createRemoteJWKS: outages', () => {
     expect((await source.getKey(selector)).kid).toBe(selector.kid)
   })
 
+  it('a key rotated during an outage: 503 with Retry-After (never 401), no negative caching, found once the backoff allows', async () => {
+    const { issuer, source, selector, time } = await setup()
+    await source.getKey(selector)
+    issuer.setMode({ kind: 'status', status: 500 })
+    await issuer.rotate()
+    const fresh = { kid: issuer.keys[0]!.kid, alg: issuer.keys[0]!.alg }
+    time.now += MINUTE
+    // The first miss fetches and fails: an outage.
+    const first = (await rejection(source.getKey(fresh))) as KeysUnavailableError
+    expect(first.code).toBe('ERR_KEYS_UNAVAILABLE')
+    expect(first.retryAfter).toBeGreaterThanOrEqual(1)
+    const attempts = issuer.counters.jwks
+    // While backing off: still 503, no fetch, and the kid is not remembered as unknown.
+    for (let i = 0; i < 20; i++) {
+      expect((await rejection(source.getKey(fresh))).code).toBe('ERR_KEYS_UNAVAILABLE')
+    }
+    expect(issuer.counters.jwks).toBe(attempts)
+    expect(source.unknownKids).toBe(0)
+    // Known keys keep verifying from the cached copy meanwhile.
+    expect((await source.getKey(selector)).kid).toBe(selector.kid)
+    // As soon as the backoff allows (not the 30 s cooldown), the new kid is looked for again.
+    issuer.setMode({ kind: 'ok' })
+    time.now += first.retryAfter * SECOND
+    expect((await source.getKey(fresh)).kid).toBe(fresh.kid)
+    expect(issuer.counters.jwks).toBe(attempts + 1)
+  })
+
+  it.each([503, 429])(
+    'an upstream %i Retry-After longer than the backoff is honoured (capped by maxBackoff)',
+    async (status) => {
+      let answer: () => Response = () => new Response('busy', { status, headers: { 'retry-after': '120' } })
+      let calls = 0
+      const issuerFetch = { current: undefined as typeof fetch | undefined }
+      const { issuer, source, selector, time, events } = await setup({
+        fetch: async (input, init) => {
+          calls += 1
+          return calls === 1 ? issuerFetch.current!(input, init) : answer()
+        },
+      })
+      issuerFetch.current = issuer.fetch
+      await source.getKey(selector)
+      time.now += 11 * MINUTE // past the 10 min max age, within max-stale: the stale copy answers
+      expect((await source.getKey(selector)).kid).toBe(selector.kid)
+      await source.idle()
+      const failure = events.find((e) => e.type === 'fetch_error')
+      expect(failure?.type === 'fetch_error' && failure.nextAttemptAt - time.now).toBe(120 * SECOND)
+      // An HTTP-date works too; a wait beyond maxBackoff is capped.
+      answer = () =>
+        new Response('busy', {
+          status,
+          headers: { 'retry-after': new Date(time.now + 3_600_000).toUTCString() },
+        })
+      time.now += 120 * SECOND
+      await source.getKey(selector)
+      await source.idle()
+      const second = events.filter((e) => e.type === 'fetch_error')[1]
+      expect(second?.type === 'fetch_error' && second.nextAttemptAt - time.now).toBe(5 * MINUTE)
+      expect(calls).toBe(3)
+    },
+  )
+
   const broken: Array<[string, Parameters<TestIssuer['setMode']>[0]]> = [
     ['non-JSON body', { kind: 'body', body: '<html>oops</html>', contentType: 'text/html' }],
     ['JSON that is not an object', { kind: 'body', body: '[1,2,3]' }],

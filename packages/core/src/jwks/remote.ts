@@ -3,7 +3,7 @@ import { ConfigurationError, KeyNotFoundError, KeysUnavailableError } from '../e
 import type { JWK } from '../types.js'
 import { freshnessFromCacheControl } from './cache-control.js'
 import { checkIssuer, lookupJWKSUri } from './discovery.js'
-import { FetchFailure, httpGet, parseJSON } from './http-get.js'
+import { FetchFailure, httpGet, parseJSON, retryAfterMs } from './http-get.js'
 import { matchKey } from './match-key.js'
 import { createMemoryKeyStore } from './memory-store.js'
 import { createNegativeCache } from './negative-cache.js'
@@ -239,7 +239,12 @@ export function createRemoteJWKS(options: RemoteJWKSOptions): RemoteJWKS {
   function recordFailure(error: unknown): void {
     failures += 1
     lastError = error
-    nextAttemptAt = clock() + Math.min(backoffMs * 2 ** (failures - 1), maxBackoffMs)
+    let waitMs = Math.min(backoffMs * 2 ** (failures - 1), maxBackoffMs)
+    // An endpoint that says when to come back (503/429 + Retry-After) is believed when it asks
+    // for longer than our backoff, up to the longest backoff: hammering it would not help.
+    const upstream = error instanceof FetchFailure ? error.retryAfterMs : undefined
+    if (upstream !== undefined && upstream > waitMs) waitMs = Math.min(upstream, maxBackoffMs)
+    nextAttemptAt = clock() + waitMs
     emit({ type: 'fetch_error', uri: label(), error, attempt: failures, nextAttemptAt })
   }
 
@@ -282,7 +287,13 @@ export function createRemoteJWKS(options: RemoteJWKSOptions): RemoteJWKS {
       if (newEtag) stored.etag = newEtag
       adopt(stored)
     } else {
-      throw new FetchFailure('status', `JWKS endpoint answered ${response.status}`, response.status)
+      const wait =
+        response.status === 503 || response.status === 429
+          ? retryAfterMs(response.headers.get('retry-after'), now)
+          : undefined
+      throw new FetchFailure('status', `JWKS endpoint answered ${response.status}`, response.status, {
+        retryAfterMs: wait,
+      })
     }
     failures = 0
     nextAttemptAt = Number.NEGATIVE_INFINITY
@@ -411,11 +422,18 @@ export function createRemoteJWKS(options: RemoteJWKSOptions): RemoteJWKS {
       emit({ type: 'cooldown_hit', uri: label(), kid: selector.kid })
       throw notFound()
     }
+    // While the source is failing, an unknown kid may be a key rotated during the outage: that
+    // is an outage (503, Retry-After), not a bad token, and the kid is not negative-cached. The
+    // backoff alone decides when the next attempt may look for it.
+    const failing = failures > 0
+    if (failing && !closed && !inflight && now < nextAttemptAt) throw unavailable()
     const mayFetch =
       !closed &&
-      now - lastKidFetchAt >= cooldownMs &&
-      now - snap.stored.fetchedAt >= cooldownMs &&
-      now >= nextAttemptAt
+      (failing
+        ? now >= nextAttemptAt
+        : now - lastKidFetchAt >= cooldownMs &&
+          now - snap.stored.fetchedAt >= cooldownMs &&
+          now >= nextAttemptAt)
     if (!mayFetch && !inflight) {
       negative.add(missKey, now + cooldownMs)
       emit({ type: 'cooldown_hit', uri: label(), kid: selector.kid })
