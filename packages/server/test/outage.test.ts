@@ -123,7 +123,7 @@ suite('keygate-server through a database outage (PostgreSQL behind a TCP proxy)'
         } else if (step === 1 && chains[n]) {
           const response = await send(`${base}/token`, {
             method: 'POST',
-            headers: form,
+            headers: { ...form, authorization: basic },
             body: `grant_type=refresh_token&refresh_token=${encodeURIComponent(chains[n]!)}`,
           })
           record('token/refresh', response)
@@ -189,7 +189,7 @@ suite('keygate-server through a database outage (PostgreSQL behind a TCP proxy)'
     for (let n = 0; n < WORKERS; n++) {
       const refreshed = await fetch(`${base}/token`, {
         method: 'POST',
-        headers: form,
+        headers: { ...form, authorization: basic },
         body: `grant_type=refresh_token&refresh_token=${encodeURIComponent(chains[n]!)}`,
       })
       expect(refreshed.status).toBe(200)

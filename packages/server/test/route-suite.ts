@@ -355,6 +355,7 @@ export function routeSuite(name: string, database: () => Database): void {
 
       const refreshed = await tokenRequest(
         `grant_type=refresh_token&refresh_token=${encodeURIComponent(tokens.refresh_token)}`,
+        basic,
       )
       expect(refreshed.status).toBe(200)
       const next = refreshed.body as { access_token: string; refresh_token: string }
@@ -384,6 +385,7 @@ export function routeSuite(name: string, database: () => Database): void {
       // Revoking the first refresh token (already rotated) revokes its family.
       const second = await tokenRequest(
         `grant_type=refresh_token&refresh_token=${encodeURIComponent(next.refresh_token)}`,
+        basic,
       )
       expect(second.status).toBe(200)
       const third = second.body as { access_token: string; refresh_token: string }
@@ -403,7 +405,8 @@ export function routeSuite(name: string, database: () => Database): void {
       })
       expect(revoked.status).toBe(200)
       expect(
-        (await tokenRequest(`grant_type=refresh_token&refresh_token=${encodeURIComponent(revokeMe)}`)).status,
+        (await tokenRequest(`grant_type=refresh_token&refresh_token=${encodeURIComponent(revokeMe)}`, basic))
+          .status,
       ).toBe(400)
     })
 
@@ -459,7 +462,7 @@ export function routeSuite(name: string, database: () => Database): void {
       // Refresh tokens.
       const refreshed = await call(`${base}/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: kept.apiKey! },
         body: `grant_type=refresh_token&refresh_token=${encodeURIComponent(kept.oauthRefresh!)}`,
       })
       expect(refreshed.status).toBe(200)
