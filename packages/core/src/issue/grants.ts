@@ -55,18 +55,14 @@ export function createGrants(
     pendingRefresh: Promise<IssuedRefresh>,
   ): Promise<TokenSet> {
     sweep()
-    // The refresh token is being stored meanwhile (a round trip with a database store).
-    let key: Awaited<ReturnType<KeyRing['active']>>
-    let signed: Awaited<ReturnType<typeof signAccessToken>>
-    try {
-      key = keyRing.activeNow() ?? (await keyRing.active())
-      const signing = signAccessToken(key, { issuer, ...content }, clock())
-      signed = signing instanceof Promise ? await signing : signing
-    } catch (error) {
-      // Nobody will wait for it now; its failure must not surface as an unhandled rejection.
-      pendingRefresh.catch(() => {})
-      throw error
-    }
+    // The refresh token is being stored meanwhile (a round trip with a database store). Mark its
+    // failure handled now: it may reject while the key ring is awaited below, before anyone awaits
+    // it, and Node ends the process on an unhandled rejection (a database outage did exactly that).
+    // The rejection still reaches `await pendingRefresh`.
+    pendingRefresh.catch(() => {})
+    const key = keyRing.activeNow() ?? (await keyRing.active())
+    const signing = signAccessToken(key, { issuer, ...content }, clock())
+    const signed = signing instanceof Promise ? await signing : signing
     const refresh = await pendingRefresh
     emit({
       type: 'token_issued',

@@ -125,3 +125,41 @@ describe('store outages answer 503 with Retry-After', () => {
     })
   })
 })
+
+describe('a refresh token that fails to store while the key ring is still loading', () => {
+  it('is a 503 for that request and never an unhandled rejection (which ends a Node process)', async () => {
+    const inner = createMemoryIssuerStore()
+    const { id, key } = await setup({}, inner).issuer.apiKeys.create({ subject: 'svc', name: 'ci' })
+    // A cold process: loading the signing keys takes a turn of the event loop, and the insert of
+    // the refresh token fails at once (the database went away between the two).
+    const store = new Proxy(inner, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver)
+        if (name === 'createRefreshToken') {
+          return () => Promise.reject(new StoreUnavailableError('The database is down', RETRY_AFTER))
+        }
+        if (name === 'getSigningKeys') {
+          return () => new Promise((resolve) => setTimeout(() => resolve(inner.getSigningKeys()), 20))
+        }
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    }) as typeof inner
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      const fx = setup({}, store)
+      const response = await fx.post(
+        '/token',
+        { grant_type: 'client_credentials' },
+        { authorization: basic(id, key) },
+      )
+      await expect503(response)
+      // Node reports unhandled rejections after the microtask queue drains: give it a turn.
+      await new Promise((resolve) => setTimeout(resolve, 0))
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+  })
+})
