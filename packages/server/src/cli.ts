@@ -13,18 +13,7 @@ if (!result.ok) {
   process.exit(1)
 }
 try {
-  const { server } = await startServer(result.config, { notices: result.notices, handleSignals: true })
-  // A promise that rejects before its handler is attached (core stores a refresh token while it
-  // signs, then awaits the store: with the database down the store can fail first) would end the
-  // process under Node's default policy. The request still gets its answer (503) when the handler
-  // runs; log the early rejection by code instead of taking the issuer down during an outage.
-  process.on('unhandledRejection', (reason) => {
-    const code = (reason as { code?: unknown } | null)?.code
-    server.fastify.log.warn(
-      { code: typeof code === 'string' ? code : undefined },
-      'promise rejected before its handler',
-    )
-  })
+  await startServer(result.config, { notices: result.notices, handleSignals: true })
 } catch (error) {
   const message = error instanceof Error ? error.message : String(error)
   const code = (error as { code?: unknown })?.code
