@@ -5,7 +5,7 @@
  */
 import type { RequestLike } from '@keygate/core'
 import { type SessionLoginInput, type Sessions, toWebSessionResponse } from '@keygate/core/session'
-import type { IssuerRoutes } from './issuer-routes.js'
+import { type IssuerRoutes, issuerRoutes } from './issuer-routes.js'
 
 /**
  * Route handlers for `POST {path}/refresh` and `POST {path}/logout` of `createSessions()`; every
@@ -16,16 +16,8 @@ import type { IssuerRoutes } from './issuer-routes.js'
  * export const { POST, GET } = sessionRoutes(sessions)
  */
 export function sessionRoutes(sessions: Sessions): IssuerRoutes {
-  const handle = (request: Request) => sessions.handle(request)
-  return {
-    GET: handle,
-    HEAD: handle,
-    POST: handle,
-    PUT: handle,
-    PATCH: handle,
-    DELETE: handle,
-    OPTIONS: handle,
-  }
+  // The same every-method mapping as the issuer's routes: `sessions.handle` is a fetch handler too.
+  return issuerRoutes(sessions)
 }
 
 /**
