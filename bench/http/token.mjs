@@ -9,11 +9,10 @@
 // Each server runs alone in a child process pinned to the last CPU (with taskset), autocannon
 // on the others; the raw signing rate is measured in a child pinned the same way.
 import { execFileSync, spawn } from 'node:child_process'
-import crypto from 'node:crypto'
 import { createServer } from 'node:http'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { benchIssuer, FORM_BODY, rawSigningKey } from '../token-issuer.mjs'
+import { benchIssuer, FORM_BODY, rawSigningRate } from '../token-issuer.mjs'
 
 const ALGORITHMS = ['EdDSA', 'ES256']
 const FRAMEWORKS = ['node', 'express', 'fastify', 'hono']
@@ -180,17 +179,7 @@ if (process.argv[2] === '--server') {
   console.log(JSON.stringify({ port, basic }))
 } else if (process.argv[2] === '--raw') {
   // One CPU signing in a tight loop: the ceiling any issuer on that CPU is compared with.
-  const algorithm = process.argv[3]
-  const { key, digest } = rawSigningKey(algorithm)
-  const data = Buffer.from('x'.repeat(400))
-  const end = performance.now() + DURATION_S * 1000
-  let n = 0
-  const start = performance.now()
-  while (performance.now() < end) {
-    for (let i = 0; i < 20; i++) crypto.sign(digest, data, key)
-    n += 20
-  }
-  console.log(JSON.stringify({ rate: n / ((performance.now() - start) / 1000) }))
+  console.log(JSON.stringify({ rate: rawSigningRate(process.argv[3], DURATION_S) }))
 } else {
   await main()
 }

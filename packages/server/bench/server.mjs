@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { rawSigningRate } from '../../../bench/token-issuer.mjs'
 
 const ROUNDS = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 3)
 const DURATION_S = 2
@@ -21,12 +22,6 @@ const here = fileURLToPath(new URL('.', import.meta.url))
 const CLI = join(here, '..', 'dist', 'cli.js')
 const ADMIN_TOKEN = crypto.randomBytes(32).toString('base64url')
 const ENCRYPTION_SECRET = crypto.randomBytes(32).toString('base64url')
-
-/** The fastest signing primitive per algorithm: `crypto.sign(digest, data, key)` with a KeyObject. */
-function rawSigningKey(algorithm) {
-  if (algorithm === 'EdDSA') return { key: crypto.generateKeyPairSync('ed25519').privateKey, digest: null }
-  return { key: crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, digest: 'sha256' }
-}
 
 function pinning() {
   const cpus = os.availableParallelism()
@@ -260,16 +255,7 @@ async function main() {
 
 if (process.argv[2] === '--raw') {
   // One CPU signing in a tight loop: the ceiling any issuer on that CPU is compared with.
-  const { key, digest } = rawSigningKey(process.argv[3])
-  const data = Buffer.from('x'.repeat(400))
-  const end = performance.now() + DURATION_S * 1000
-  let n = 0
-  const start = performance.now()
-  while (performance.now() < end) {
-    for (let i = 0; i < 20; i++) crypto.sign(digest, data, key)
-    n += 20
-  }
-  console.log(JSON.stringify({ rate: n / ((performance.now() - start) / 1000) }))
+  console.log(JSON.stringify({ rate: rawSigningRate(process.argv[3], DURATION_S) }))
 } else {
   await main()
 }
