@@ -19,6 +19,7 @@ const options = {
   publishAhead: env.SOAK_PUBLISH_AHEAD || '5s',
   retireAfter: env.SOAK_RETIRE_AFTER || '75s',
   algorithm: env.SOAK_ALGORITHM || 'EdDSA',
+  sharedAddress: env.SOAK_SHARED_ADDRESS === '1',
   ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
   log: (line) => process.stderr.write(`soak: ${line}\n`),
 }

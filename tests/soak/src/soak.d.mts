@@ -29,6 +29,8 @@ export interface SoakOptions {
   callTimeoutMs?: number
   /** How long the run may go on past `durationMs` waiting for its minimums. Default max(60 s, durationMs). */
   maxExtensionMs?: number
+  /** Every caller's issuer requests come from one address (services behind one NAT) instead of one each. */
+  sharedAddress?: boolean
   /** PostgreSQL instead of PGlite (a schema of its own, dropped afterwards). */
   databaseUrl?: string
   log?: (line: string) => void

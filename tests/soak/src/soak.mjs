@@ -129,8 +129,9 @@ async function drive(run) {
     })
     if (response.status !== 201) throw new Error(`POST /admin/api-keys answered ${response.status}`)
     const { id, key } = await response.json()
-    // A host of its own per caller (the server trusts X-Forwarded-For here), on issuer requests only.
-    const address = `10.77.${Math.floor(index / 250)}.${(index % 250) + 1}`
+    // A host of its own per caller (the server trusts X-Forwarded-For here), on issuer requests
+    // only; with `sharedAddress`, one host for all (services behind one NAT).
+    const address = run.sharedAddress ? '10.77.0.1' : `10.77.${Math.floor(index / 250)}.${(index % 250) + 1}`
     const caller = {
       kind,
       subject,
