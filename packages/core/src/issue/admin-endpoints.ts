@@ -82,3 +82,20 @@ export async function adminEndpoint(
     return errorResponse(error, { bearer: true })
   }
 }
+
+/**
+ * `POST /admin/signing-keys/rotate` (admin Bearer, no body): a forced rotation
+ * (`issuer.rotateKeys({ now: true })`) → 200 `{ kid }`, the kid that signs from now on.
+ * 503 with `Retry-After` when the store cannot be reached.
+ */
+export async function rotateSigningKeysEndpoint(
+  ctx: IssuerContext,
+  request: IssuerRequest,
+): Promise<IssuerResponse> {
+  try {
+    await authenticateAdmin(ctx, request, 'admin')
+    return jsonNoStore(200, { kid: await ctx.keyRing.rotateNow() })
+  } catch (error) {
+    return errorResponse(error, { bearer: true })
+  }
+}

@@ -148,7 +148,11 @@ export function createIssuer(options: IssuerOptions): Issuer {
         if (!(error instanceof InvalidGrantError)) throw error
       }
     },
-    rotateKeys: () => keyRing.sync(),
+    async rotateKeys(rotateOptions = {}) {
+      if (rotateOptions.now === true) return { kid: await keyRing.rotateNow() }
+      await keyRing.sync()
+      return { kid: (await keyRing.active()).kid }
+    },
     async jwks() {
       return { keys: await keyRing.published() }
     },

@@ -1,5 +1,5 @@
 import { MethodNotAllowedError, NotFoundError } from '../errors.js'
-import { adminEndpoint } from './admin-endpoints.js'
+import { adminEndpoint, rotateSigningKeysEndpoint } from './admin-endpoints.js'
 import type { IssuerContext } from './context.js'
 import { decideEndpoint } from './decide-endpoint.js'
 import type { IssuerRequest, IssuerResponse } from './exchange.js'
@@ -30,6 +30,7 @@ const ROUTES: Record<string, Record<string, Route>> = {
     GET: (ctx, request, id) => adminEndpoint(ctx, request, 'get', id),
     DELETE: (ctx, request, id) => adminEndpoint(ctx, request, 'revoke', id),
   },
+  '/admin/signing-keys/rotate': { POST: rotateSigningKeysEndpoint },
 }
 
 /** The path of an absolute URL, or of a path with a query, without parsing the whole URL. */

@@ -41,6 +41,7 @@ export type {
   RefreshHookResult,
   RefreshOptions,
   RefreshRotationOptions,
+  RotateKeysOptions,
   SigningOptions,
   TokenSet,
 } from './types.js'

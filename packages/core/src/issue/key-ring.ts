@@ -42,6 +42,11 @@ export interface KeyRing {
   peek(): JWK[] | undefined
   /** Reloads from the store and applies due rotation steps. */
   sync(): Promise<void>
+  /**
+   * Forced rotation: a new key signs at once and the current one is retired (still published
+   * for `retireAfter`). Resolves to the kid that signs now.
+   */
+  rotateNow(): Promise<string>
 }
 
 /** Ring reloads happen at least this often, so a process sees other processes' rotations. */
@@ -66,12 +71,18 @@ type NewKey = (state: 'current' | 'next', now: number) => Promise<SigningKeyReco
  * `publishAhead` before the current one is due, promote it once it has been published that long
  * (publish-before-sign), retire the old one, drop retired keys once their tokens have expired.
  * Returns the changes, or `undefined` when nothing is due.
+ *
+ * `force` (an operator's "rotate now", e.g. after a suspected key leak) skips publish-before-sign:
+ * the `next` key, or a new one, signs at once and the current key is retired. Verifiers that have
+ * not seen the new kid fetch the JWKS on their kid miss; the old key stays published for
+ * `retireAfter`, so tokens it signed keep verifying until they expire.
  */
 export async function planRotation(
   keys: readonly SigningKeyRecord[],
   now: number,
   policy: SigningPolicy,
   newKey: NewKey,
+  force = false,
 ): Promise<SigningKeyChanges | undefined> {
   const ring = new Map(keys.map((k) => [k.id, { ...k }]))
   const put = new Set<string>()
@@ -96,7 +107,14 @@ export async function planRotation(
     const current = currents[0]
     const nexts = byState('next').sort((a, b) => a.createdAt - b.createdAt)
     const next = nexts.find((k) => k.algorithm === policy.algorithm) ?? nexts[0]
-    if (!current) {
+    if (force && round === 0 && current) {
+      const successor =
+        next?.algorithm === policy.algorithm
+          ? { ...next, state: 'current' as const, activatedAt: now }
+          : await newKey('current', now)
+      update({ ...current, state: 'retired', retiredAt: now })
+      update(successor)
+    } else if (!current) {
       // First start (nothing to verify yet) or a lost current key: sign at once.
       if (next) update({ ...next, state: 'current', activatedAt: now })
       else update(await newKey('current', now))
@@ -236,15 +254,23 @@ export function createKeyRing(options: {
     for (const id of changes.delete ?? []) emit({ type: 'signing_key_removed', kid: id, at })
   }
 
-  async function load(): Promise<void> {
+  /** `force`: retire the key current at the first read (see `planRotation`). */
+  async function load(force = false): Promise<void> {
+    let retiring: string | undefined
+    let settled = false
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const ring = await store.getSigningKeys()
       const now = clock()
       // Only a store that has never held a key takes the imported one: later it rotates normally.
       const make = ring.keys.length === 0 && initialKey !== undefined ? importedKey : newKey
-      const changes = await planRotation(ring.keys, now, policy, make)
+      const current = ring.keys.find((k) => k.state === 'current')?.id
+      if (attempt === 0) retiring = current
+      // After a lost race, force only if the key to retire still signs: if another process has
+      // rotated meanwhile, the request is already fulfilled and a second rotation would be one too many.
+      const changes = await planRotation(ring.keys, now, policy, make, force && current === retiring)
       if (!changes) {
         keys = ring.keys
+        settled = true
         break
       }
       if (await store.updateSigningKeys(ring.version, changes)) {
@@ -254,11 +280,15 @@ export function createKeyRing(options: {
         for (const k of changes.put ?? []) next.set(k.id, k)
         for (const id of changes.delete ?? []) next.delete(id)
         keys = [...next.values()]
+        settled = true
         break
       }
       // Lost the race: another process changed the ring. Re-read and re-plan; usually nothing is left to do.
     }
     if (!keys) throw new KeysUnavailableError('The signing keys could not be loaded', 1)
+    // A lazy sync may give up (another process keeps winning: it did the work); a forced rotation
+    // the operator asked for must not report success without having happened.
+    if (force && !settled) throw new KeysUnavailableError('The signing keys could not be rotated', 1)
     const now = clock()
     checkAt = Math.max(now + 1, Math.min(nextStepAt(keys, policy), now + RING_REFRESH_MS))
     for (const id of signers.keys()) if (!keys.some((k) => k.id === id)) signers.delete(id)
@@ -318,5 +348,25 @@ export function createKeyRing(options: {
       return keys === undefined ? undefined : publishedNow()
     },
     sync,
+    async rotateNow() {
+      // One load at a time: wait out a sync in flight, then rotate from what it left in the store.
+      while (syncing) await syncing.catch(() => {})
+      const forced = load(true).catch((error) => {
+        // As in sync: Keygate's errors keep their meaning; anything else is the store failing.
+        throw AuthError.is(error)
+          ? error
+          : new KeysUnavailableError('The signing keys could not be rotated', 1, { cause: error })
+      })
+      syncing = forced
+        .catch(() => {
+          checkAt = clock() + SYNC_RETRY_MS
+        })
+        .finally(() => {
+          syncing = undefined
+        })
+      await forced
+      if (!activeKey) throw new KeysUnavailableError('No signing key is available', 1)
+      return activeKey.kid
+    },
   }
 }

@@ -264,6 +264,19 @@ export interface RefreshOptions {
   apiKey?: string
 }
 
+/** Options of `issuer.rotateKeys`. */
+export interface RotateKeysOptions {
+  /**
+   * Rotate now, whatever the schedule (a suspected key leak, a demo): the `next` key, or a new one,
+   * signs at once; the current key is retired and stays published for `retireAfter`, so the
+   * tokens it signed keep verifying. This skips publish-before-sign: a verifier meets the new
+   * kid before its cached JWKS has it and fetches the JWKS on that kid miss; a Keygate verifier
+   * that fetched less than its `cooldown` (default 30 s) ago refuses the new kid (401) until the
+   * cooldown ends. Store unreachable: `KeysUnavailableError` (503), and the current key keeps signing.
+   */
+  now?: boolean
+}
+
 /** The object `createIssuer` returns. */
 export interface Issuer {
   readonly issuer: string
@@ -285,8 +298,13 @@ export interface Issuer {
   refresh(refreshToken: string, options?: RefreshOptions): Promise<TokenSet>
   /** Revokes a refresh token and its family; unknown tokens are ignored (RFC 7009 §2.2). */
   revokeRefreshToken(refreshToken: string): Promise<void>
-  /** Runs any due rotation step now (they also run lazily when keys are used). */
-  rotateKeys(): Promise<void>
+  /**
+   * Runs any due rotation step now (they also run lazily when keys are used). With `{ now: true }`,
+   * a forced rotation: see `RotateKeysOptions`. Resolves to the kid that signs afterwards.
+   *
+   * @example const { kid } = await issuer.rotateKeys({ now: true })
+   */
+  rotateKeys(options?: RotateKeysOptions): Promise<{ kid: string }>
   /** The published JWK Set: next, current and not-yet-expired retired keys. */
   jwks(): Promise<JWKS>
   /** A `JWKSSource` over the store's public keys, for `createAuth({ source })` without a network hop. */
