@@ -1,24 +1,37 @@
-// pnpm bench:http — req/s and p99 of a protected GET (RS256) per framework: no auth, Keygate
-// without and with its token cache, and the framework's usual peer, plus JWKS fetches during a
-// 500-request burst on a cold process. Not a test: numbers depend on the machine.
+// pnpm bench:http — req/s and server CPU per request of a protected GET (RS256, a realistic
+// access token) per framework: no auth, a no-op middleware, Keygate without and with its token
+// cache, and the framework's usual peers; then JWKS fetches during a 500-request burst on a
+// cold process and during unknown-kid and random-kid storms. Not a test: numbers depend on the
+// machine.
 //
 // Layout: this process holds the JWKS (createTestIssuer on 127.0.0.1) and drives autocannon;
 // each server runs alone in a child process (servers.mjs), so the load generator and the
 // server under test never share an event loop. Everything stays on 127.0.0.1.
+//
+// Method (issue 17): every measurement of a variant is paired with a measurement of its
+// framework's no-auth server taken right next to it (order alternating between rounds), and
+// the ratio is taken within the pair, so both sides see the same load swings of a shared
+// machine. Reported: the median of the per-pair ratios and their range over the rounds, and
+// server CPU time per request (from the child's process.cpuUsage) with the per-pair difference
+// to no-auth, which other processes' load disturbs far less than req/s.
 import { execFileSync, spawn } from 'node:child_process'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
+import { createAuth } from '../../packages/core/dist/index.js'
 import { createTestIssuer } from '../../packages/core/dist/testing/index.js'
 
-// `node run.mjs --duration=2` for a quicker, noisier run.
-const DURATION_S = Number(process.argv.find((a) => a.startsWith('--duration='))?.slice(11) ?? 2)
-// `--rounds=9` for more passes: steadier medians on a busy machine.
+// `node run.mjs --duration=5` for longer runs (seconds per measurement).
+const DURATION_S = Number(process.argv.find((a) => a.startsWith('--duration='))?.slice(11) ?? 3)
+// `--rounds=9` for more pairs: steadier medians on a busy machine.
 const ROUNDS = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 5)
-const WARMUP_S = 1
-const CONNECTIONS = 10
+const WARMUP_S = 2
+// What the peers' published comparisons use.
+const CONNECTIONS = 50
+// A burst is this many requests at once: one per connection, all in flight together.
 const BURST = 500
-const BURST_CONNECTIONS = 100
+// Requests of each kid storm (at CONNECTIONS), each with an unknown kid.
+const STORM = 500
 
 const ALL_VARIANTS = [
   ['express', 'none'],
@@ -31,6 +44,7 @@ const ALL_VARIANTS = [
   ['fastify', 'keygate'],
   ['fastify', 'keygate-cache'],
   ['fastify', '@fastify/jwt'],
+  ['fastify', '@fastify/jwt-cache'],
   ['fastify', 'fastify-jwt-jwks'],
   ['hono', 'none'],
   ['hono', 'noop'],
@@ -53,6 +67,8 @@ const LABEL = {
   keygate: 'Keygate',
   'keygate-cache': 'Keygate + token cache',
   'keygate-withauth-cache': 'Keygate withAuth + cache',
+  '@fastify/jwt': '@fastify/jwt (static key)',
+  '@fastify/jwt-cache': '@fastify/jwt + its cache',
   jose: 'jose jwtVerify',
 }
 
@@ -71,7 +87,24 @@ const PIN = (() => {
 
 const issuer = await createTestIssuer({ algorithms: ['RS256'] })
 await issuer.listen()
-const token = await issuer.sign({ sub: 'bench-user', scope: 'read' }, { expiresIn: 3600 })
+// A realistic access token (the claims of bench/verify.mjs), not a two-claim one: parsing,
+// claim checks and principal building cost what they cost in production.
+const now = Math.floor(Date.now() / 1000)
+const CLAIMS = {
+  sub: 'bench-user',
+  iat: now,
+  nbf: now,
+  jti: 'b7e0c2d4-1a6f-4b0e-9d2a-6c8f1e3a5b7d',
+  scope: 'orders:read orders:write profile',
+  client_id: 'bench-client',
+}
+const token = await issuer.sign(CLAIMS, { expiresIn: 3600 })
+// Storms: the same unknown kid every time, and a different one per request.
+const unknownKid = await issuer.sign(CLAIMS, { kid: 'no-such-kid', expiresIn: 3600 })
+const randomKids = []
+for (let i = 0; i < STORM; i++) {
+  randomKids.push(await issuer.sign(CLAIMS, { kid: `random-${i}-${Math.random()}`, expiresIn: 3600 }))
+}
 const config = JSON.stringify({
   issuer: issuer.issuer,
   audience: issuer.audience,
@@ -124,6 +157,16 @@ async function spawnServer(framework, kind) {
 const load = (url, options) =>
   autocannon({ url, headers: { authorization: `Bearer ${token}` }, connections: CONNECTIONS, ...options })
 
+// Requests cycling through `tokens`, one per request.
+const loadTokens = (url, tokens, options) => {
+  let next = 0
+  const setupRequest = (request) => {
+    request.headers = { ...request.headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` }
+    return request
+  }
+  return autocannon({ url, requests: [{ setupRequest }], connections: CONNECTIONS, ...options })
+}
+
 // The servers share one CPU: a server that just took load goes on working for a while after it
 // (V8 finishing garbage collection, the memory reducer), which would be charged to the next one
 // measured. Before each measurement, wait until every server is idle (under 2% of a CPU over
@@ -141,18 +184,30 @@ async function settle(all) {
   console.error('bench: servers still busy after 5 s; measuring anyway')
 }
 
-// Each pass starts every server afresh, one framework at a time: its servers start, warm up and
-// are measured round-robin, then stop before the next framework's start. Fresh processes per
-// pass matter: the same server measured in two processes differs by up to 10% (memory layout,
-// JIT), and a process kept for every pass would carry one such draw into all of them; other
-// frameworks' idle servers on the same CPU were seen to skew a pass too. A variant's ratios are
-// taken against its framework's no-auth server of the same pass (moments apart), and the
-// median over the passes is reported: a pass disturbed by other processes (this machine is
-// shared) moves a median far less than a best-of or a mean.
-const servers = VARIANTS.map(([framework, kind]) => ({ framework, kind, runs: [] }))
+// Each pass starts every server afresh, one framework at a time: its servers start and warm
+// up, then each variant is measured in a pair with the no-auth server, moments apart, and stops
+// before the next framework's start. Fresh processes per pass matter: the same server measured
+// in two processes differs by up to 10% (memory layout, JIT), and a process kept for every pass
+// would carry one such draw into all of them. A different variant leads each pass, and the pair
+// order alternates, so order effects average out.
+async function measure(server, running) {
+  await settle(running)
+  const cpuBefore = await server.cpu()
+  const result = await load(server.url, { duration: DURATION_S })
+  const cpuMicros = (await server.cpu()) - cpuBefore
+  return {
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    cpu: cpuMicros / result.requests.total,
+    bad: result.non2xx + result.errors,
+  }
+}
+
+const servers = VARIANTS.map(([framework, kind]) => ({ framework, kind, runs: [], pairs: [] }))
 for (let round = 0; round < ROUNDS; round++) {
   for (const framework of new Set(VARIANTS.map(([name]) => name))) {
     const group = servers.filter((entry) => entry.framework === framework)
+    const baseIndex = group.findIndex((entry) => entry.kind === 'none')
     const running = []
     try {
       for (const entry of group) {
@@ -160,21 +215,16 @@ for (let round = 0; round < ROUNDS; round++) {
         running.push(server)
         await load(server.url, { duration: WARMUP_S })
       }
-      // A different variant leads each pass, so an order effect averages out over the passes.
-      for (let k = 0; k < group.length; k++) {
-        const i = (k + round) % group.length
-        const entry = group[i]
-        await settle(running)
-        const server = running[i]
-        const cpuBefore = await server.cpu()
-        const result = await load(server.url, { duration: DURATION_S })
-        const cpuMicros = (await server.cpu()) - cpuBefore
-        entry.runs.push({
-          rps: result.requests.average,
-          p99: result.latency.p99,
-          cpu: cpuMicros / result.requests.total,
-          bad: result.non2xx + result.errors,
-        })
+      const others = group.map((_, i) => i).filter((i) => i !== baseIndex)
+      for (let k = 0; k < others.length; k++) {
+        const i = others[(k + round) % others.length]
+        const baseFirst = (round + k) % 2 === 0
+        const first = await measure(running[baseFirst ? baseIndex : i], running)
+        const second = await measure(running[baseFirst ? i : baseIndex], running)
+        const [base, run] = baseFirst ? [first, second] : [second, first]
+        group[baseIndex].runs.push(base)
+        group[i].runs.push(run)
+        group[i].pairs.push({ ratio: run.rps / base.rps, cpuDelta: run.cpu - base.cpu })
       }
     } finally {
       await Promise.all(running.map((server) => server.stop()))
@@ -186,64 +236,116 @@ const median = (values) => {
   const middle = sorted.length >> 1
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
-const rows = servers.map(({ framework, kind, runs }) => {
-  const base = servers.find((s) => s.framework === framework && s.kind === 'none').runs
-  return {
-    framework,
-    kind,
-    rps: median(runs.map((r) => r.rps)),
-    p99: median(runs.map((r) => r.p99)),
-    cpu: median(runs.map((r) => r.cpu)),
-    ratio: median(runs.map((r, i) => r.rps / base[i].rps)),
-    cpuRatio: median(runs.map((r, i) => base[i].cpu / r.cpu)),
-    bad: runs.reduce((sum, r) => sum + r.bad, 0),
-  }
-})
+const rows = servers.map(({ framework, kind, runs, pairs }) => ({
+  framework,
+  kind,
+  rps: median(runs.map((r) => r.rps)),
+  p99: median(runs.map((r) => r.p99)),
+  cpu: runs.map((r) => r.cpu),
+  ratio: pairs.map((p) => p.ratio),
+  cpuDelta: pairs.map((p) => p.cpuDelta),
+  bad: runs.reduce((sum, r) => sum + r.bad, 0),
+}))
 
+// What one verification costs in-process (no HTTP), for the same token and options: the
+// yardstick of "verification inside a server should cost close to bench:verify".
+async function verifyCost() {
+  const auth = createAuth({
+    issuer: issuer.issuer,
+    audience: issuer.audience,
+    jwksUri: issuer.jwksUri,
+    algorithms: ['RS256'],
+  })
+  for (let i = 0; i < 3000; i++) await auth.verify(token)
+  const samples = []
+  for (let round = 0; round < 5; round++) {
+    const before = process.cpuUsage()
+    for (let i = 0; i < 1000; i++) await auth.verify(token)
+    const used = process.cpuUsage(before)
+    samples.push((used.user + used.system) / 1000)
+  }
+  auth.close()
+  return median(samples)
+}
+const verifyMicros = await verifyCost()
+
+// A cold process gets BURST requests at once; a warm one (the valid token verified once) gets
+// the kid storms. Fetches are counted at the JWKS; every storm request must be refused.
 const bursts = []
 for (const [framework, kind] of VARIANTS) {
-  if (kind === 'none' || kind === 'noop' || kind === '@fastify/jwt') continue // no JWKS involved
-  const before = issuer.counters.jwks
-  const server = await startServer(framework, kind)
+  if (kind === 'none' || kind === 'noop' || kind.startsWith('@fastify/jwt')) continue // no JWKS involved
+  const row = { framework, kind }
+  let before = issuer.counters.jwks
+  let server = await startServer(framework, kind)
   try {
-    const result = await load(server.url, { amount: BURST, connections: BURST_CONNECTIONS })
-    bursts.push({
-      framework,
-      kind,
-      fetches: issuer.counters.jwks - before,
-      bad: result.non2xx + result.errors,
-    })
+    const result = await load(server.url, { amount: BURST, connections: BURST })
+    row.burst = issuer.counters.jwks - before
+    row.burstBad = result.non2xx + result.errors
   } finally {
     await server.stop()
   }
+  server = await startServer(framework, kind)
+  try {
+    await load(server.url, { amount: 1, connections: 1 })
+    for (const [name, tokens] of [
+      ['unknown', [unknownKid]],
+      ['random', randomKids],
+    ]) {
+      before = issuer.counters.jwks
+      let accepted = 0
+      const result = await loadTokens(server.url, tokens, { amount: STORM })
+      accepted = result['2xx']
+      row[name] = issuer.counters.jwks - before
+      row[`${name}Accepted`] = accepted + result.errors
+    }
+  } finally {
+    await server.stop()
+  }
+  bursts.push(row)
 }
 await issuer.close()
 
 const pad = (value, width, right = false) =>
   right ? String(value).padStart(width) : String(value).padEnd(width)
+const range = (values, digits) => {
+  if (values.length === 0) return '–'
+  const sorted = [...values].sort((a, b) => a - b)
+  const f = (v) => v.toFixed(digits)
+  return `${f(median(values))} [${f(sorted[0])}–${f(sorted.at(-1))}]`
+}
 console.log(
-  `\nProtected GET, RS256, ${CONNECTIONS} connections, medians of ${ROUNDS} passes of ${DURATION_S} s runs on fresh servers (after ${WARMUP_S} s warm-up), Node ${process.version}${PIN ? `, servers pinned to CPU ${PIN.server}, load on CPU ${PIN.load}` : ', unpinned'}\n`,
+  `\nProtected GET, RS256 access token, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION_S} s runs on fresh servers (after ${WARMUP_S} s warm-up), each paired with its no-auth server; Node ${process.version}${PIN ? `, servers pinned to CPU ${PIN.server}, load on CPU ${PIN.load}` : ', unpinned'}; load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}\n`,
 )
 console.log(
-  `${pad('framework', 10)}${pad('variant', 24)}${pad('req/s', 10, true)}${pad('p99 ms', 9, true)}${pad('auth÷no-auth', 14, true)}${pad('CPU µs/req', 12, true)}${pad('CPU ratio', 11, true)}`,
+  `${pad('framework', 10)}${pad('variant', 28)}${pad('req/s', 8, true)}${pad('p99 ms', 8, true)}${pad('÷ no-auth req/s [range]', 25, true)}${pad('CPU µs/req [range]', 24, true)}${pad('Δ CPU µs vs no-auth', 24, true)}`,
 )
 for (const r of rows) {
-  const ratio = r.ratio.toFixed(2)
-  // The same ratio from the server's CPU time per request (no-auth CPU ÷ this CPU).
-  const cpuRatio = r.cpuRatio.toFixed(2)
   const warn = r.bad > 0 ? `  (${r.bad} non-2xx/errors!)` : ''
   console.log(
-    `${pad(r.framework, 10)}${pad(LABEL[r.kind] ?? r.kind, 24)}${pad(Math.round(r.rps), 10, true)}${pad(r.p99, 9, true)}${pad(ratio, 14, true)}${pad(r.cpu.toFixed(1), 12, true)}${pad(cpuRatio, 11, true)}${warn}`,
+    `${pad(r.framework, 10)}${pad(LABEL[r.kind] ?? r.kind, 28)}${pad(Math.round(r.rps), 8, true)}${pad(r.p99, 8, true)}${pad(range(r.ratio, 2), 25, true)}${pad(range(r.cpu, 1), 24, true)}${pad(range(r.cpuDelta, 1), 24, true)}${warn}`,
   )
 }
 console.log(
-  '\nRatios: this variant ÷ its no-auth server in the same pass, median over passes. CPU µs/req: server CPU time (user + system) per request.',
+  `\n÷ no-auth: this variant's req/s ÷ its no-auth server's in the same pair, median [min–max] over rounds. CPU µs/req: the server's CPU time (user + system) per request. Δ CPU: per-pair difference to no-auth. One in-process verification of the same token (Keygate, warm keys, no cache): ${verifyMicros.toFixed(1)} µs CPU; the no-cache goal is Δ ≤ ${(1.5 * verifyMicros).toFixed(1)} µs.`,
 )
 console.log(
-  `\nJWKS fetches during a ${BURST}-request burst (${BURST_CONNECTIONS} connections) on a cold process\n`,
+  `\nJWKS fetches: a ${BURST}-request burst (${BURST} connections) on a cold process; ${STORM} requests (${CONNECTIONS} connections) with one unknown kid, then with a random kid each, on a warm process\n`,
 )
-console.log(`${pad('framework', 10)}${pad('variant', 24)}${pad('fetches', 9, true)}`)
+console.log(
+  `${pad('framework', 10)}${pad('variant', 28)}${pad('burst', 7, true)}${pad('unknown kid', 13, true)}${pad('random kids', 13, true)}`,
+)
 for (const b of bursts) {
-  const warn = b.bad > 0 ? `  (${b.bad} non-2xx/errors!)` : ''
-  console.log(`${pad(b.framework, 10)}${pad(LABEL[b.kind] ?? b.kind, 24)}${pad(b.fetches, 9, true)}${warn}`)
+  const warn = [
+    b.burstBad > 0 ? `${b.burstBad} burst requests failed` : '',
+    b.unknownAccepted > 0 ? `${b.unknownAccepted} unknown-kid requests not refused` : '',
+    b.randomAccepted > 0 ? `${b.randomAccepted} random-kid requests not refused` : '',
+  ]
+    .filter(Boolean)
+    .join(', ')
+  console.log(
+    `${pad(b.framework, 10)}${pad(LABEL[b.kind] ?? b.kind, 28)}${pad(b.burst, 7, true)}${pad(b.unknown, 13, true)}${pad(b.random, 13, true)}${warn ? `  (${warn}!)` : ''}`,
+  )
 }

@@ -62,7 +62,7 @@ async function fastify(kind) {
     const { keygate } = await import('../../packages/fastify/dist/index.js')
     await app.register(keygate, { auth: createAuth(keygateOptions(kind === 'keygate-cache')) })
     app.get('/r', { onRequest: app.authenticate }, async (request) => body(request.auth.subject))
-  } else if (kind === '@fastify/jwt') {
+  } else if (kind === '@fastify/jwt' || kind === '@fastify/jwt-cache') {
     const { default: fastifyJwt } = await import('@fastify/jwt')
     const pem = createPublicKey({ key: config.publicJwk, format: 'jwk' }).export({
       type: 'spki',
@@ -70,7 +70,13 @@ async function fastify(kind) {
     })
     await app.register(fastifyJwt, {
       secret: { public: pem },
-      verify: { algorithms: ['RS256'], allowedAud: audience, allowedIss: issuer },
+      // `cache: true`: fast-jwt's verified-token cache (1000 entries), the one cached peer.
+      verify: {
+        algorithms: ['RS256'],
+        allowedAud: audience,
+        allowedIss: issuer,
+        ...(kind === '@fastify/jwt-cache' ? { cache: true } : {}),
+      },
     })
     app.get('/r', { onRequest: (request) => request.jwtVerify() }, async (request) => body(request.user.sub))
   } else if (kind === 'fastify-jwt-jwks') {
