@@ -1,6 +1,6 @@
 /**
  * `authenticate(auth)` for Hono, on any runtime Hono runs on (no Node imports). Builds on
- * `auth.authenticate` (from `createAuth`) with the Web `Request` as is; errors are rendered by
+ * `auth.cachedPrincipal` and `auth.authenticate` (from `createAuth`) with the Web `Request` as is; errors are rendered by
  * `renderError` (core's `httpError`).
  */
 import {
@@ -43,10 +43,26 @@ export function authenticate<C extends JWTClaims = JWTClaims>(
   const render: RenderOptions = { realm: options.realm, onError: options.onError }
   const optionsFor = authenticateOptionsFor<Context>(options)
 
-  return async function authenticate(c: Context<OptionalAuthEnv<C>>, next: Next) {
-    const refused = await authenticateInto(auth, c, optionsFor(c), render)
+  async function verifyThenNext(
+    c: Context<OptionalAuthEnv<C>>,
+    next: Next,
+    perRequest: CoreAuthenticateOptions,
+  ) {
+    const refused = await authenticateInto(auth, c, perRequest, render)
     if (refused) return refused
     await next()
+  }
+
+  // Not `async`: a token verified before (token cache) goes on to `next` in this turn, without
+  // the promise and the extra turns an async middleware costs on every request (issue 17).
+  return function authenticate(c: Context<OptionalAuthEnv<C>>, next: Next) {
+    const perRequest = optionsFor(c)
+    const principal = auth.cachedPrincipal(c.req.raw, perRequest)
+    if (principal !== undefined) {
+      c.set('auth', principal)
+      return next()
+    }
+    return verifyThenNext(c, next, perRequest)
   }
 }
 

@@ -28,7 +28,7 @@ afterAll(async () => {
   await kit.close()
 })
 
-function buildApp() {
+function buildApp(auth: Auth) {
   const app = new Hono()
   app.onError((error, c) => c.json({ bug: AuthError.is(error) ? error.code : 'other' }, 500))
   app.get('/protected', authenticate(auth), (c) =>
@@ -67,7 +67,11 @@ function buildApp() {
   return app
 }
 
-const app = buildApp()
+const app = buildApp(auth)
+// The same routes over a token cache: a repeated token takes the same-turn path.
+const cachingAuth: Auth = createAuth({ ...kit.authOptions, tokenCache: {} })
+afterAll(() => cachingAuth.close())
+const cachingApp = buildApp(cachingAuth)
 
 describe('Hono 4 on @hono/node-server (real socket)', () => {
   let server: ServerType
@@ -81,6 +85,16 @@ describe('Hono 4 on @hono/node-server (real socket)', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
 
   it.each(kit.scenarios.map((s) => [s.name, s] as const))('%s', (_n, scenario) => kit.run(scenario, url))
+})
+
+describe('Hono 4 authenticate with the token cache, through app.request', () => {
+  it.each(kit.scenarios.map((s) => [s.name, s] as const))('%s', (_n, scenario) =>
+    kit.run(scenario, async (path, init) => cachingApp.request(path, init)),
+  )
+  // Again: every valid token is now cached, and must get exactly the same answers.
+  it.each(kit.scenarios.map((s) => [s.name, s] as const))('%s (token cached)', (_n, scenario) =>
+    kit.run(scenario, async (path, init) => cachingApp.request(path, init)),
+  )
 })
 
 describe('Hono 4 through app.request', () => {
@@ -239,6 +253,27 @@ describe('withAuth: authentication, requirement and handler as one Hono handler'
     expect(await (await call(`Bearer ${token}`)).text()).toBe('frank')
     expect((await call(`Bearer ${token}x`)).status).toBe(401)
     expect(turns).toEqual([false, true, false])
+  })
+
+  it('authenticate: a cached token reaches next in the same turn (issue 17), anything else after verifying', async () => {
+    const token = await kit.main.sign({ sub: 'hank' })
+    const middleware = authenticate(cachedAuth)
+    const sameTurn: boolean[] = []
+    const probe = new Hono<AuthEnv>()
+    probe.get('/r', async (c) => {
+      let called = false
+      const pending = middleware(c, async () => {
+        called = true
+      })
+      sameTurn.push(called)
+      const refused = await pending
+      return refused ?? c.text(String(c.var.auth.subject))
+    })
+    const call = (authorization: string) => probe.request('/r', { headers: { authorization } })
+    expect(await (await call(`Bearer ${token}`)).text()).toBe('hank')
+    expect(await (await call(`Bearer ${token}`)).text()).toBe('hank')
+    expect((await call(`Bearer ${token}x`)).status).toBe(401)
+    expect(sameTurn).toEqual([false, true, false])
   })
 
   it('takes a custom token finder and realm, and rejects bad wiring at start-up', async () => {
