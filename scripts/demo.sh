@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs the demo on embedded defaults (in-memory stores, loopback only).
+# Runs the whole demo (apps/demo): keygate-server on PGlite, Express/Fastify/Hono APIs, a
+# @keygate/client caller and the page on http://127.0.0.1:4400 (DEMO_PORT). Loopback only; Ctrl-C stops all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
+export NEXT_TELEMETRY_DISABLED=1 TURBO_TELEMETRY_DISABLED=1
 pnpm demo
