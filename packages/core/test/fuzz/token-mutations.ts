@@ -17,7 +17,7 @@ export type Mutation =
   | { kind: 'delete'; index: number; count: number }
   | { kind: 'truncate'; keep: number }
   /** Reorder, drop or repeat segments (`[0, 1]`, `[0, 2, 1]`, `[0, 1, 2, 2]`…). */
-  | { kind: 'segments'; order: number[] }
+  | { kind: 'segments'; order: readonly number[] }
   /** Re-encode the header (0) or the payload (1) with members set or dropped; signature kept. */
   | { kind: 'members'; segment: number; set: Record<string, unknown>; drop: string[] }
   /** Re-serialize the header or payload JSON differently (same meaning or near it); signature kept. */
