@@ -252,6 +252,20 @@ describe.skipIf(!ENABLED)('packed packages, installed with npm', () => {
         await runQuickStart(pkg.dir, dir, block.file!)
       }
     }
+    // The root README's per-framework quick starts (issue 16), by the same rule, against the same
+    // packed packages: every block named and run, none silently skipped.
+    const root = quickStart(await readFile(join(ROOT, 'README.md'), 'utf8'))
+    expect(root, 'README.md has a "## Quick start" section').toBeDefined()
+    expect(root!.filter((block) => !block.skip && block.file === undefined)).toEqual([])
+    const dir = join(app, 'quick-start', 'root')
+    await mkdir(dir, { recursive: true })
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ type: 'module' }))
+    const programs = root!.filter((block) => !block.skip && /\.[cm]?js$/.test(block.file ?? ''))
+    expect(programs.map((block) => block.file)).toEqual(['express.mjs', 'fastify.mjs', 'hono.mjs'])
+    for (const block of programs) {
+      await writeFile(join(dir, block.file!), block.code)
+      await runQuickStart('README.md', dir, block.file!)
+    }
   }, 600_000)
 
   for (const major of NEXT_MAJORS) {
