@@ -80,6 +80,33 @@ describe('mountIssuer on Fastify 5', () => {
     expect(await res.json()).toMatchObject({ error: 'invalid_request', code: 'ERR_INVALID_REQUEST' })
   })
 
+  it('a Content-Type Fastify cannot parse goes to the issuer without the body (reverse-proxy checks stay 200/401/403)', async () => {
+    const seen: Array<{ url: string; body: string }> = []
+    const checker: IssuerHandler = {
+      async respond(request) {
+        const body = await request.readBody(1024)
+        seen.push({
+          url: request.url,
+          body: typeof body === 'string' ? body : new TextDecoder().decode(body),
+        })
+        return { status: 403, headers: {}, body: null }
+      },
+    }
+    const proxy = Fastify()
+    await proxy.register(mountIssuer(checker))
+    for (const contentType of ['x', '', ';;;']) {
+      const res = await proxy.inject({
+        method: 'PATCH',
+        url: '/validate_request',
+        headers: { 'content-type': contentType },
+        payload: '{}',
+      })
+      expect(res.statusCode).toBe(403)
+    }
+    expect(seen).toEqual(Array(3).fill({ url: '/validate_request', body: '' }))
+    await proxy.close()
+  })
+
   it('passes any other error on to the app, whatever its code', async () => {
     const failing = Fastify()
     failing.setErrorHandler((error: Error & { code?: unknown }, _request, reply) => {

@@ -44,10 +44,23 @@ export function mountIssuer(issuer: IssuerHandler, options: MountIssuerOptions =
     // A body Fastify refuses while reading it (over the limit, a bad Content-Length) is the
     // client's mistake: answered as the issuer answers one, OAuth JSON 400 (RFC 6749 §5.2).
     // Anything else keeps Fastify's handling.
-    fastify.setErrorHandler((error: FastifyError, _request, reply) => {
+    fastify.setErrorHandler(async (error: FastifyError, request, reply) => {
       // `code` may be anything an error carries (a driver's number, say), not only Fastify's strings.
       const code: unknown = error.code
       const statusCode = error.statusCode ?? 500
+      if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+        // A Content-Type Fastify cannot parse (`x`, empty) with a body: the issuer judges the
+        // request itself, without the body. Its body readers refuse the media type (400), and
+        // the reverse-proxy checks (`/validate_request`, `/auth/decide`) keep to 200/401/403,
+        // which is all Nginx's auth_request accepts (issue 10, found by the server fuzz suite).
+        const response = await issuer.respond(
+          toIssuerRequest(request.raw, { url: request.url, body: '', clientAddress: request.ip }),
+        )
+        return reply
+          .code(response.status)
+          .headers(response.headers)
+          .send(response.body ?? undefined)
+      }
       if (
         typeof code !== 'string' ||
         !code.startsWith('FST_ERR_CTP_') ||
