@@ -22,6 +22,74 @@ function show(id, value) {
   $(id).textContent = typeof value === 'string' ? value : JSON.stringify(value, null, 2)
 }
 
+/** Shows a token's header and claims and a line saying whose it is; keeps it in memory. */
+function useToken(accessToken) {
+  token = accessToken
+  const [header, payload] = token.split('.')
+  const claims = decodePart(payload)
+  show('header', decodePart(header))
+  show('claims', claims)
+  return claims
+}
+
+let refreshTimer
+function scheduleRefresh(expiresIn) {
+  clearTimeout(refreshTimer)
+  refreshTimer = setTimeout(userRefresh, Math.max(1, expiresIn - 5) * 1000)
+}
+
+async function userSignIn() {
+  $('session').textContent = ''
+  const response = await fetch('/demo/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: $('username').value, password: $('password').value }),
+  })
+  const body = await response.json()
+  $('session').dataset.status = String(response.status)
+  if (response.status !== 200) {
+    $('session').textContent = `Sign-in answered ${response.status}: ${body.error}`
+    return
+  }
+  const claims = useToken(body.access_token)
+  $('session').textContent =
+    `Signed in as ${claims.sub} (iss ${claims.iss}); token expires in ${body.expires_in} s.`
+  scheduleRefresh(body.expires_in)
+}
+
+async function userRefresh() {
+  // The cookie goes along on its own (same origin); the custom header makes this a non-simple
+  // request, which a foreign page cannot send without CORS (the session routes' CSRF check).
+  const response = await fetch('/auth/session/refresh', {
+    method: 'POST',
+    headers: { 'x-requested-with': 'fetch' },
+  })
+  const body = await response.json()
+  $('session').dataset.status = String(response.status)
+  if (response.status !== 200) {
+    clearTimeout(refreshTimer)
+    $('session').textContent = `Refresh answered ${response.status} (${body.code}): sign in again.`
+    return
+  }
+  const claims = useToken(body.access_token)
+  $('session').dataset.refreshed = String(Number($('session').dataset.refreshed ?? 0) + 1)
+  $('session').textContent =
+    `Session refreshed at ${new Date().toLocaleTimeString()} for ${claims.sub}; new token expires in ${body.expires_in} s.`
+  scheduleRefresh(body.expires_in)
+}
+
+async function userLogout() {
+  clearTimeout(refreshTimer)
+  const response = await fetch('/auth/session/logout', {
+    method: 'POST',
+    headers: { 'x-requested-with': 'fetch' },
+  })
+  token = ''
+  $('session').dataset.status = String(response.status)
+  $('session').textContent =
+    `Signed out (${response.status}); the refresh cookie is deleted and its session revoked.`
+}
+
 async function signIn() {
   // Cleared before the request, so what is shown is always the answer to the last click.
   $('token-result').replaceChildren()
@@ -133,6 +201,9 @@ async function start() {
     $('api-rows').append(row)
   }
   $('sign-in').addEventListener('click', signIn)
+  $('user-sign-in').addEventListener('click', userSignIn)
+  $('user-refresh').addEventListener('click', userRefresh)
+  $('user-logout').addEventListener('click', userLogout)
   $('rotate').addEventListener('click', rotate)
   $('revoke').addEventListener('click', revoke)
   poll()

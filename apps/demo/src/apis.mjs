@@ -19,15 +19,21 @@ const ORDERS = [
   { id: 2, item: 'monitor', quantity: 1 },
 ]
 
+/** The `aud` of the web app's user tokens (its own issuer, see page.mjs). */
+export const USER_AUDIENCE = 'urn:keygate-demo:orders'
+
 /**
- * One verifier per API, as separate services would have. The kid-miss cooldown is short (2 s
- * instead of 30 s) so that a forced rotation on the page is picked up within seconds.
+ * One verifier per API, as separate services would have, trusting two issuers: keygate-server
+ * for services and the web app for its signed-in users; the token's `iss` selects one, and only
+ * these two are ever contacted. The kid-miss cooldown is short (2 s instead of 30 s) so that a
+ * forced rotation on the page is picked up within seconds.
  */
-function verifier(issuer) {
+function verifier({ server, web }) {
   return createAuth({
-    issuer,
-    audience: issuer,
-    jwksUri: `${issuer}/.well-known/jwks.json`,
+    issuers: [
+      { issuer: server, audience: server, jwksUri: `${server}/.well-known/jwks.json` },
+      { issuer: web, audience: USER_AUDIENCE, jwksUri: `${web}/.well-known/jwks.json` },
+    ],
     jwks: { cooldown: '2s' },
   })
 }

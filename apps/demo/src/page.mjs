@@ -2,16 +2,28 @@
  * The page's own small server: static files from `public/` and a few same-origin routes, so the
  * browser needs no CORS and the admin token stays in this process.
  */
+
+import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { createIssuer, createMemoryIssuerStore } from '@keygate/core'
+import { createSessions, toWebSessionResponse } from '@keygate/core/session'
+import { USER_AUDIENCE } from './apis.mjs'
 
 const PUBLIC = join(dirname(fileURLToPath(import.meta.url)), '..', 'public')
 const STATIC = {
   '/': ['index.html', 'text/html; charset=utf-8'],
   '/app.js': ['app.js', 'text/javascript; charset=utf-8'],
   '/style.css': ['style.css', 'text/css; charset=utf-8'],
+}
+/** The demo user, shown on the page: a demo has no user directory. */
+const DEMO_USER = {
+  username: 'demo',
+  password: 'demo',
+  subject: 'user-demo',
+  permissions: ['orders:read', 'orders:write'],
 }
 /** Bodies of the page's POSTs are tiny JSON objects. */
 const MAX_BODY = 16_384
@@ -46,7 +58,65 @@ async function relay(response) {
   return { status: response.status, body, wwwAuthenticate: response.headers.get('www-authenticate') }
 }
 
+/** A Web `Request` for a node:http request (the body read in full; the page's bodies are tiny). */
+async function toRequest(req, origin) {
+  const chunks = []
+  for await (const chunk of req) chunks.push(chunk)
+  const headers = new Headers()
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (typeof value === 'string') headers.set(name, value)
+  }
+  const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : Buffer.concat(chunks)
+  return new Request(`${origin}${req.url}`, { method: req.method, headers, body })
+}
+
+async function sendWeb(res, response) {
+  const headers = {}
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') headers[name] = value
+  })
+  const cookies = response.headers.getSetCookie()
+  if (cookies.length > 0) headers['set-cookie'] = cookies
+  res.writeHead(response.status, headers)
+  res.end(Buffer.from(await response.arrayBuffer()))
+}
+
 export async function servePage({ port, issuer, admin, demoKey, apis, activity }) {
+  const origin = `http://127.0.0.1:${port}`
+  // The web app's own issuer for its users: its origin is the `iss`, its JWKS is served below.
+  // Memory store: user sessions end with the process (the service keys live in keygate-server).
+  const users = createIssuer({
+    issuer: origin,
+    audience: USER_AUDIENCE,
+    store: createMemoryIssuerStore(),
+    encryptionKey: randomBytes(32).toString('base64url'),
+    accessTokenTtl: '20s',
+    signing: { retireAfter: '5m' },
+  })
+  // development: plain HTTP on 127.0.0.1, so the refresh cookie has no Secure flag or prefix.
+  const sessions = createSessions({ issuer: users, allowedOrigins: [origin], development: true })
+  const web = {
+    'GET /.well-known/jwks.json': (request) => users.handle(request),
+    'POST /auth/session/refresh': (request) => sessions.handle(request),
+    'POST /auth/session/logout': (request) => sessions.handle(request),
+    'POST /demo/login': async (request) => {
+      let body
+      try {
+        body = await request.json()
+      } catch {
+        body = {}
+      }
+      if (body?.username !== DEMO_USER.username || body?.password !== DEMO_USER.password) {
+        return Response.json(
+          { error: 'invalid_credentials' },
+          { status: 401, headers: { 'cache-control': 'no-store' } },
+        )
+      }
+      return toWebSessionResponse(
+        await sessions.login(request, { subject: DEMO_USER.subject, permissions: DEMO_USER.permissions }),
+      )
+    },
+  }
   const routes = {
     'GET /demo/info': async () => ({
       issuer,
@@ -101,6 +171,8 @@ export async function servePage({ port, issuer, admin, demoKey, apis, activity }
         res.end(await readFile(join(PUBLIC, file[0])))
         return
       }
+      const webRoute = web[`${req.method} ${path}`]
+      if (webRoute) return sendWeb(res, await webRoute(await toRequest(req, origin)))
       const route = routes[`${req.method} ${path}`]
       if (!route) return send(res, 404, { error: 'not found' })
       const body = req.method === 'POST' ? await readJSON(req) : {}
@@ -113,7 +185,7 @@ export async function servePage({ port, issuer, admin, demoKey, apis, activity }
   })
   await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve))
   return {
-    url: `http://127.0.0.1:${server.address().port}`,
+    url: origin,
     close: () => {
       server.closeAllConnections()
       return new Promise((resolve) => server.close(() => resolve()))

@@ -73,10 +73,13 @@ async function main() {
   if (created.status !== 201) throw new Error(`Creating the demo API key answered ${created.status}`)
   const demoKey = await created.json()
 
+  // The page's origin is also the issuer of user tokens (browser sessions, see page.mjs).
+  const web = `http://127.0.0.1:${pagePort}`
+  const trusted = { server: issuer, web }
   const apis = [
-    await startExpress(issuer, expressPort),
-    await startFastify(issuer, fastifyPort),
-    await startHono(issuer, honoPort),
+    await startExpress(trusted, expressPort),
+    await startFastify(trusted, fastifyPort),
+    await startHono(trusted, honoPort),
   ]
 
   // The service-to-service caller: its own copy of the key, as a separate service would have.

@@ -171,6 +171,39 @@ describe.skipIf(missing)('apps/demo in headless Chromium', () => {
     await shot('06-revoked')
   }, 240_000)
 
+  it('signs in as the demo user: token in memory, refresh token in an HttpOnly cookie, trusted by every API', async () => {
+    await page.click('#user-sign-in')
+    await until(async () => (await status('session')) !== null, 'the sign-in')
+    expect(await status('session')).toBe('200')
+    const claims = JSON.parse(await text('claims'))
+    expect(claims).toMatchObject({ sub: 'user-demo', iss: pageUrl, aud: 'urn:keygate-demo:orders' })
+    const cookies = await browser.cookies(`${pageUrl}/auth/session/refresh`)
+    const refresh = cookies.find((cookie) => cookie.path === '/auth/session')
+    expect(refresh?.httpOnly).toBe(true)
+    expect(refresh?.sameSite).toBe('Strict')
+    // Scripts never see it.
+    expect(await page.evaluate(() => document.cookie)).not.toContain(refresh!.value)
+    // The second trusted issuer: every API accepts the user's token, and it has orders:write.
+    for (const api of APIS) {
+      expect((await call(api, 'with')).status).toBe(200)
+      expect((await call(api, 'missing-permission')).status).toBe(201)
+    }
+    await shot('07-user')
+
+    await page.click('#user-refresh')
+    await until(
+      async () => (await page.getByTestId('session').getAttribute('data-refreshed')) !== null,
+      'a refresh',
+    )
+    expect(await status('session')).toBe('200')
+    await page.click('#user-logout')
+    await until(async () => (await status('session')) === '204', 'the sign-out')
+    await page.click('#user-refresh')
+    await until(async () => !['200', '204'].includes((await status('session')) ?? ''), 'the refused refresh')
+    expect(Number(await status('session'))).toBeGreaterThanOrEqual(400)
+    await shot('08-signed-out')
+  }, 120_000)
+
   it('stops every process cleanly on SIGINT', async () => {
     const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)))
     demo.kill('SIGINT')
