@@ -5,7 +5,7 @@ import type { RedisEvent } from './events.js'
 
 /** Options of `createRedisRateLimiter`. */
 export interface RedisRateLimiterOptions extends RedisPartOptions {
-  /** Failures allowed per key within any window. */
+  /** Failures allowed per key within any window (times the `scale` the issuer asks with: `rateLimit.addressScale` for an address). */
   maxFailures: number
   /** Length of the sliding window (ms or `'15m'`). */
   window: Duration
@@ -85,9 +85,10 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   const emit = emitter(options.onEvent)
   const keyPrefix = `${prefix}rate:`
   const window = String(Math.ceil(windowMs))
-  const max = String(maxFailures)
 
-  async function run(operation: 'check' | 'fail', key: string): Promise<number> {
+  async function run(operation: 'check' | 'fail', key: string, scale = 1): Promise<number> {
+    // The issuer gives a client address a multiple of the budget (`rateLimit.addressScale`).
+    const max = String(maxFailures * (Number.isInteger(scale) && scale > 1 ? scale : 1))
     const now = clock === undefined ? '' : String(Math.floor(clock()))
     const member = operation === 'fail' ? crypto.randomUUID() : ''
     let waitMs: unknown
@@ -115,7 +116,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   }
 
   return {
-    check: (key) => run('check', key),
-    fail: (key) => run('fail', key),
+    check: (key, scale) => run('check', key, scale),
+    fail: (key, scale) => run('fail', key, scale),
   }
 }

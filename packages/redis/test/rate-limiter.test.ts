@@ -64,6 +64,17 @@ describeRedis('createRedisRateLimiter on a real Redis', () => {
     expect(await a.check('shared')).toBeGreaterThan(0)
   })
 
+  it('scales the budget per key when asked (the issuer gives an address addressScale × maxFailures)', async () => {
+    const clock = () => 1_000_000
+    const limiter = createRedisRateLimiter({ client, prefix, maxFailures: 2, window: '1m', clock })
+    for (let i = 0; i < 5; i++) expect(await limiter.fail('address:192.0.2.1', 3)).toBe(0)
+    expect(await limiter.check('address:192.0.2.1', 3)).toBe(0)
+    expect(await limiter.fail('address:192.0.2.1', 3)).toBe(60)
+    expect(await limiter.check('address:192.0.2.1', 3)).toBe(60)
+    // The same key asked without a scale has the base budget, long spent.
+    expect(await limiter.check('address:192.0.2.1')).toBe(60)
+  })
+
   it("two issuers (processes) on one Redis enforce one limit: the issuer's 429 with Retry-After", async () => {
     const store = createMemoryIssuerStore()
     const issuers = [0, 1].map(() =>
@@ -75,6 +86,7 @@ describeRedis('createRedisRateLimiter on a real Redis', () => {
         // Every attempt from one client address: failures count against it, whatever the key.
         clientAddress: () => '192.0.2.7',
         rateLimit: {
+          addressScale: 1,
           limiter: createRedisRateLimiter({
             client,
             prefix: `${prefix}issuer:`,

@@ -47,7 +47,12 @@ export interface KeygateServer {
   close(): Promise<void>
 }
 
-const WARN_EVENTS = new Set<IssuerEvent['type']>(['auth_failed', 'rate_limited', 'refresh_reuse'])
+const WARN_EVENTS = new Set<IssuerEvent['type']>([
+  'auth_failed',
+  'rate_limited',
+  'rate_slowed',
+  'refresh_reuse',
+])
 
 /**
  * Builds the issuer service from a configuration (`loadConfig(process.env).config`): opens the

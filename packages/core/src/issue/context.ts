@@ -20,6 +20,10 @@ export interface IssuerContext {
   apiKeys: APIKeyService
   refreshTokens: RefreshTokenService
   limiter: RateLimiter | undefined
+  /** Budget of the per-address counter, as a multiple of the limiter's (`rateLimit.addressScale`). */
+  addressScale: number
+  /** How long an attempt for a key over its own budget waits (`rateLimit.slowdown`), in ms. */
+  slowdownMs: number
   clientAddress: (request: IssuerRequestHead) => string | undefined
   /** SHA-256 of the admin token; `undefined` disables admin routes. */
   adminTokenHash: string | undefined

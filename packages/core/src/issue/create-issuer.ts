@@ -88,6 +88,8 @@ export function createIssuer(options: IssuerOptions): Issuer {
     apiKeys,
     refreshTokens,
     limiter: resolved.limiter,
+    addressScale: resolved.addressScale,
+    slowdownMs: resolved.slowdownMs,
     clientAddress: resolved.clientAddress,
     get adminTokenHash() {
       return adminTokenHash

@@ -334,29 +334,104 @@ describe('POST /token', () => {
 })
 
 describe('rate limiting', () => {
-  it('blocks a key id after maxFailures with 429 + Retry-After, and lifts the block after the window', async () => {
-    const { f, id, key } = await withKey({ rateLimit: { maxFailures: 3, window: '1m' } })
+  // The test's client address comes from a header, as a runtime's would come from the socket.
+  const byHeader = (request: { headers: Headers }) => request.headers.get('x-test-address') ?? undefined
+  const from = (address: string) => ({ 'x-test-address': address })
+
+  it("refuses an address that failed maxFailures times for a key, not the key's owner elsewhere: the owner is slowed down", async () => {
+    const { f, id, key } = await withKey({
+      rateLimit: { maxFailures: 3, window: '1m', slowdown: '10ms' },
+      clientAddress: byHeader,
+    })
+    const other = await f.issuer.apiKeys.create({ subject: 'other', name: 'n', permissions: ['read'] })
     // A well-formed wrong key for this id (valid checksum), so the failure counts against the id.
     const wellFormedWrong = formatCredential('kg', id, 'a'.repeat(43))
-    for (let i = 0; i < 3; i++) {
-      await oauthError(
-        await f.post('/token', { grant_type: 'client_credentials', client_secret: wellFormedWrong }),
-        401,
-        'invalid_client',
-      )
-    }
-    const limited = await f.post('/token', { grant_type: 'client_credentials', client_secret: key })
+    const token = (secret: string, address: string) =>
+      f.post('/token', { grant_type: 'client_credentials', client_secret: secret }, from(address))
+    for (let i = 0; i < 3; i++)
+      await oauthError(await token(wellFormedWrong, '10.6.6.6'), 401, 'invalid_client')
+    // The stranger's address is refused for this key, whatever it sends…
+    const limited = await token(key, '10.6.6.6')
     await oauthError(limited, 429, 'slow_down')
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
-    expect(f.events.find((e) => e.type === 'rate_limited')).toMatchObject({ scope: 'key', keyId: id })
+    expect(f.events.filter((e) => e.type === 'rate_limited')).toEqual([
+      expect.objectContaining({ scope: 'address+key', keyId: id, address: '10.6.6.6' }),
+    ])
+    // …but not for another key, and the owner's right secret from its own address still works,
+    // after waiting the slowdown: the key used its own budget.
+    expect((await token(other.key, '10.6.6.6')).status).toBe(200)
+    expect((await token(key, '10.0.0.1')).status).toBe(200)
+    expect(f.events.filter((e) => e.type === 'rate_slowed')).toEqual([
+      expect.objectContaining({ scope: 'key', keyId: id, address: '10.0.0.1', delayMs: 10 }),
+    ])
+    // The window passes: nothing is refused or slowed any more.
     f.clock.advance(61_000)
+    expect((await token(key, '10.6.6.6')).status).toBe(200)
+    expect(f.events.filter((e) => e.type === 'rate_slowed' || e.type === 'rate_limited')).toHaveLength(2)
+  })
+
+  it('refuses an address that failed addressScale × maxFailures times over any keys', async () => {
+    const { f, key } = await withKey({
+      rateLimit: { maxFailures: 2, addressScale: 3 },
+      clientAddress: byHeader,
+    })
+    const token = (secret: string, address: string) =>
+      f.post('/token', { grant_type: 'client_credentials', client_secret: secret }, from(address))
+    for (let i = 0; i < 5; i++) expect((await token('garbage', '10.0.0.5')).status).toBe(401)
+    expect((await token(key, '10.0.0.5')).status).toBe(200)
+    expect((await token('garbage', '10.0.0.5')).status).toBe(401)
+    await oauthError(await token(key, '10.0.0.5'), 429, 'slow_down')
+    expect(f.events.find((e) => e.type === 'rate_limited')).toMatchObject({
+      scope: 'address',
+      address: '10.0.0.5',
+    })
+    expect((await token(key, '10.0.0.6')).status).toBe(200)
+  })
+
+  it('without a client address, failures for a key slow its attempts down and never refuse them', async () => {
+    const { f, id, key } = await withKey({ rateLimit: { maxFailures: 2, slowdown: '5ms' } })
+    const wellFormedWrong = formatCredential('kg', id, 'b'.repeat(43))
+    for (let i = 0; i < 5; i++) {
+      const wrong = await f.post('/token', {
+        grant_type: 'client_credentials',
+        client_secret: wellFormedWrong,
+      })
+      expect(wrong.status).toBe(401)
+    }
     expect((await f.post('/token', { grant_type: 'client_credentials', client_secret: key })).status).toBe(
       200,
     )
+    expect(f.events.some((e) => e.type === 'rate_limited')).toBe(false)
+    expect(f.events.filter((e) => e.type === 'rate_slowed')).toHaveLength(4)
+    expect(f.events.find((e) => e.type === 'rate_slowed')).toMatchObject({
+      scope: 'key',
+      keyId: id,
+      address: null,
+    })
+  })
+
+  it('slowdown 0 lets attempts through at once; bad addressScale or slowdown is a configuration error', async () => {
+    const { f, id, key } = await withKey({ rateLimit: { maxFailures: 1, slowdown: 0 } })
+    const wellFormedWrong = formatCredential('kg', id, 'c'.repeat(43))
+    await f.post('/token', { grant_type: 'client_credentials', client_secret: wellFormedWrong })
+    expect((await f.post('/token', { grant_type: 'client_credentials', client_secret: key })).status).toBe(
+      200,
+    )
+    expect(f.events.some((e) => e.type === 'rate_slowed')).toBe(false)
+    for (const rateLimit of [
+      { addressScale: 0 },
+      { addressScale: 1.5 },
+      { slowdown: -1 },
+      { slowdown: 'soon' },
+    ]) {
+      expect(() => setup({ rateLimit } as never), JSON.stringify(rateLimit)).toThrow(
+        /rateLimit\.(addressScale|slowdown)/,
+      )
+    }
   })
 
   it('limits per client address only with trustProxy, using the proxy-added (last) X-Forwarded-For entry', async () => {
-    const { f, key } = await withKey({ rateLimit: { maxFailures: 2 }, trustProxy: true })
+    const { f, key } = await withKey({ rateLimit: { maxFailures: 2, addressScale: 1 }, trustProxy: true })
     const from = (address: string) => ({ 'x-forwarded-for': `1.1.1.1, ${address}` })
     for (let i = 0; i < 2; i++)
       await f.post('/token', { grant_type: 'client_credentials', client_secret: 'garbage' }, from('10.0.0.1'))
@@ -913,7 +988,7 @@ describe('issuer.respond: the same routes for plain requests, as Node servers se
   })
 
   it('handle(request, { clientAddress }) rate-limits per the address the runtime reports', async () => {
-    const { f, key } = await withKey({ rateLimit: { maxFailures: 2 } })
+    const { f, key } = await withKey({ rateLimit: { maxFailures: 2, addressScale: 1 } })
     const attempt = (secret: string, clientAddress: string) =>
       f.issuer.handle(
         new Request(`${ISSUER}/token`, {
@@ -929,7 +1004,7 @@ describe('issuer.respond: the same routes for plain requests, as Node servers se
   })
 
   it("rate-limits per the server's client address unless clientAddress or trustProxy decide", async () => {
-    const { f, key } = await withKey({ rateLimit: { maxFailures: 2 } })
+    const { f, key } = await withKey({ rateLimit: { maxFailures: 2, addressScale: 1 } })
     const attempt = (secret: string, clientAddress: string) =>
       f.issuer.respond({
         ...plain('/token', {

@@ -124,7 +124,7 @@ describe('request bodies from the socket (toIssuerRequest reading a Node request
       audience: 'https://api.example',
       store: createMemoryIssuerStore(),
       encryptionKey: ENCRYPTION_KEY,
-      rateLimit: { maxFailures: 2 },
+      rateLimit: { maxFailures: 2, addressScale: 1 },
     })
   })
   afterAll(async () => {

@@ -23,6 +23,8 @@ const DEFAULT_REFRESH_GRACE = '30s'
 /** Ten wrong keys a minute per key id or address stops guessing without bothering real clients. */
 const DEFAULT_MAX_FAILURES = 10
 const DEFAULT_RATE_WINDOW = '1m'
+const DEFAULT_ADDRESS_SCALE = 10
+const DEFAULT_SLOWDOWN = '1s'
 /** JWKS responses are cacheable for at most an hour: key changes propagate quickly. */
 const MAX_JWKS_MAX_AGE_MS = 3_600_000
 /** An admin token shorter than this is too guessable for a credential that creates keys. */
@@ -45,6 +47,8 @@ export interface ResolvedIssuerOptions {
   rotation: boolean
   graceMs: number
   limiter: RateLimiter | undefined
+  addressScale: number
+  slowdownMs: number
   adminToken: string | undefined
   basePath: string
   publicUrl: string
@@ -134,7 +138,16 @@ export function resolveIssuerOptions(options: IssuerOptions): ResolvedIssuerOpti
   const clock = options.clock ?? Date.now
 
   let limiter: RateLimiter | undefined
+  let addressScale = DEFAULT_ADDRESS_SCALE
+  let slowdownMs = 0
   if (options.rateLimit !== false) {
+    addressScale = options.rateLimit?.addressScale ?? DEFAULT_ADDRESS_SCALE
+    check(
+      Number.isInteger(addressScale) && addressScale >= 1,
+      'rateLimit.addressScale must be an integer of at least 1',
+    )
+    slowdownMs = toMs(options.rateLimit?.slowdown ?? DEFAULT_SLOWDOWN, 'rateLimit.slowdown')
+    check(slowdownMs >= 0, 'rateLimit.slowdown must not be negative')
     const maxFailures = options.rateLimit?.maxFailures ?? DEFAULT_MAX_FAILURES
     check(
       Number.isInteger(maxFailures) && maxFailures > 0,
@@ -170,6 +183,8 @@ export function resolveIssuerOptions(options: IssuerOptions): ResolvedIssuerOpti
     rotation: options.refreshRotation?.enabled !== false,
     graceMs,
     limiter,
+    addressScale,
+    slowdownMs,
     adminToken,
     basePath,
     publicUrl: (options.publicUrl ?? options.issuer.replace(/\/+$/, '') + basePath).replace(/\/+$/, ''),

@@ -16,6 +16,15 @@ describe('createMemoryRateLimiter', () => {
     expect(await limiter.check('a')).toBe(0)
   })
 
+  it('multiplies the budget of a key by the scale it is asked with', async () => {
+    const limiter = createMemoryRateLimiter({ maxFailures: 2, windowMs: 60_000, clock: () => 0 })
+    for (let i = 0; i < 5; i++) expect(await limiter.fail('address:a', 3)).toBe(0)
+    expect(await limiter.check('address:a', 3)).toBe(0)
+    expect(await limiter.fail('address:a', 3)).toBe(60)
+    expect(await limiter.check('address:a', 3)).toBe(60)
+    expect(await limiter.check('address:a')).toBe(60)
+  })
+
   it('bounds memory by dropping the oldest window', async () => {
     const limiter = createMemoryRateLimiter({ maxFailures: 1, windowMs: 60_000, clock: () => 0, maxKeys: 2 })
     await limiter.fail('a')

@@ -1,17 +1,20 @@
 import type { Clock } from '../types.js'
 
 /**
- * Counts failed attempts per key (an API key id, a client address). Memory here; a shared
- * implementation (`@keygate/redis`) lets several processes enforce one limit.
+ * Counts failed attempts per key (a client address, an address with an API key id, a key id).
+ * Memory here; a shared implementation (`@keygate/redis`) lets several processes enforce one limit.
+ *
+ * `scale` (an integer ≥ 1, default 1) multiplies the limiter's budget for that key: the issuer
+ * gives a client address `rateLimit.addressScale` times the budget of one address and one key.
  */
 export interface RateLimiter {
   /**
    * Seconds the caller must wait before another attempt for `key`; 0 when allowed. Asked on every
    * credential check: a limiter that knows at once may answer without a promise.
    */
-  check(key: string): number | Promise<number>
+  check(key: string, scale?: number): number | Promise<number>
   /** Records a failure for `key`; returns the seconds to wait if this failure exhausted the budget, else 0. */
-  fail(key: string): number | Promise<number>
+  fail(key: string, scale?: number): number | Promise<number>
 }
 
 /** Options of `createMemoryRateLimiter`. */
@@ -51,12 +54,12 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions): Rate
     Math.max(1, Math.ceil((entry.start + options.windowMs - now) / 1000))
 
   return {
-    check(key) {
+    check(key, scale = 1) {
       const now = clock()
       const entry = current(key, now)
-      return entry && entry.failures >= options.maxFailures ? waitOf(entry, now) : 0
+      return entry && entry.failures >= options.maxFailures * scale ? waitOf(entry, now) : 0
     },
-    fail(key) {
+    fail(key, scale = 1) {
       const now = clock()
       let entry = current(key, now)
       if (!entry) {
@@ -65,7 +68,7 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions): Rate
         windows.set(key, entry)
       }
       entry.failures += 1
-      return entry.failures >= options.maxFailures ? waitOf(entry, now) : 0
+      return entry.failures >= options.maxFailures * scale ? waitOf(entry, now) : 0
     },
   }
 }

@@ -43,12 +43,27 @@ export interface RefreshRotationOptions {
   graceWindow?: Duration
 }
 
-/** Limits on failed credential attempts (per API key id and per client address). */
+/**
+ * Limits on failed credential attempts. The key id is public (it is the `client_id`), so a
+ * stranger must not be able to lock its owner out: failures are counted per client address
+ * (budget `maxFailures × addressScale`) and per address + key (budget `maxFailures`), and those
+ * refuse (429 with `Retry-After`); per key alone they only slow attempts down (`slowdown`).
+ */
 export interface RateLimitOptions {
-  /** Failures allowed per window before requests are refused. Default 10. */
+  /** Failures allowed per window for one address and one key before that pair is refused. Default 10. */
   maxFailures?: number
   /** The window. Default `'1m'`. */
   window?: Duration
+  /**
+   * Budget of one address over all keys, as a multiple of `maxFailures`: callers behind one NAT
+   * or proxy share it. Default 10 (100 failures per window with the defaults).
+   */
+  addressScale?: number
+  /**
+   * How long each attempt for a key that used its own budget (`maxFailures`, from any addresses)
+   * waits before its credential is checked; `0` turns it off. Default `'1s'`.
+   */
+  slowdown?: Duration
   /**
    * Where the counters live; memory by default (`@keygate/redis` shares them). A custom limiter
    * carries its own limits: `maxFailures` and `window` configure the memory one.
@@ -241,11 +256,26 @@ export type IssuerEvent =
     }
   | {
       type: 'rate_limited'
-      /** `identifier`: JWThenticator's `/authenticate`, counted per caller identifier. */
-      scope: 'key' | 'address' | 'identifier'
+      /**
+       * The counter over its budget: the address (every attempt from it), or the address with
+       * this key / JWThenticator identifier / the admin credential.
+       */
+      scope: 'address' | 'address+key' | 'address+identifier' | 'address+admin'
       keyId: string | null
       address: string | null
       retryAfter: number
+      at: number
+    }
+  | {
+      /**
+       * An attempt made to wait `delayMs` before its credential was checked: the key (or
+       * identifier, or the admin credential) used its own budget, from any addresses. Never a refusal.
+       */
+      type: 'rate_slowed'
+      scope: 'key' | 'identifier' | 'admin'
+      keyId: string | null
+      address: string | null
+      delayMs: number
       at: number
     }
   | { type: 'signing_key_published'; kid: string; algorithm: SigningAlgorithm; at: number }

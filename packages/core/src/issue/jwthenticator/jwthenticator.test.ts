@@ -368,18 +368,38 @@ describe('JWThenticator routes through issuer.handle', () => {
     ])
   })
 
-  it('rate-limits failed /authenticate attempts per identifier and per address', async () => {
-    const fx = jwt({}, { rateLimit: { maxFailures: 3, window: '1m' } })
+  it("refuses an address that failed for an identifier, slows the identifier's owner elsewhere down", async () => {
+    const fx = jwt(
+      {},
+      {
+        rateLimit: { maxFailures: 3, window: '1m', slowdown: '5ms' },
+        clientAddress: (request) => request.headers.get('x-test-address') ?? undefined,
+      },
+    )
     await fx.register()
+    const stranger = { 'x-test-address': '10.6.6.6' }
     for (let i = 0; i < 3; i++) {
-      expect((await fx.post('/authenticate', { key: `guess-${i}`, identifier: IDENTIFIER })).status).toBe(401)
+      const guess = await fx.post('/authenticate', { key: `guess-${i}`, identifier: IDENTIFIER }, stranger)
+      expect(guess.status).toBe(401)
     }
-    const limited = await fx.post('/authenticate', { key: KEY, identifier: IDENTIFIER })
+    const limited = await fx.post('/authenticate', { key: KEY, identifier: IDENTIFIER }, stranger)
     expect(limited).toMatchObject({ status: 429, body: {} })
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
-    expect(fx.events).toContainEqual(expect.objectContaining({ type: 'rate_limited', scope: 'identifier' }))
+    expect(fx.events).toContainEqual(
+      expect.objectContaining({ type: 'rate_limited', scope: 'address+identifier', address: '10.6.6.6' }),
+    )
+    // The owner, from its own address, still gets in — after the slowdown.
+    const owner = await fx.post(
+      '/authenticate',
+      { key: KEY, identifier: IDENTIFIER },
+      { 'x-test-address': '10.0.0.1' },
+    )
+    expect(owner.status).toBe(200)
+    expect(fx.events).toContainEqual(
+      expect.objectContaining({ type: 'rate_slowed', scope: 'identifier', address: '10.0.0.1', delayMs: 5 }),
+    )
     fx.clock.advance(60_000)
-    await fx.login()
+    expect((await fx.post('/authenticate', { key: KEY, identifier: IDENTIFIER }, stranger)).status).toBe(200)
   })
 
   it('requires the admin credential on the internal group when configured, not on the external one', async () => {

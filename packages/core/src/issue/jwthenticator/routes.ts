@@ -2,8 +2,9 @@ import { AuthError, RateLimitedError, UnavailableError } from '../../errors.js'
 import type { JWKSSource } from '../../jwks/types.js'
 import { createAuth } from '../../verify/create-auth.js'
 import type { IssuerContext } from '../context.js'
-import { constantTimeEqual, sha256 } from '../encoding.js'
+import { sha256 } from '../encoding.js'
 import type { IssuerRequest, IssuerRequestHead, IssuerResponse } from '../exchange.js'
+import { type Attempt, checkAdminCredential, guardAttempt, recordFailure } from '../guards.js'
 import { pathOf } from '../handler.js'
 import { SIGNING_ALGORITHMS } from '../issuer-options.js'
 import type { SigningPolicy } from '../key-ring.js'
@@ -83,7 +84,7 @@ export function createJWThenticatorRoutes(
 ): JWThenticatorRouter {
   const settings = resolveJWThenticatorOptions(options, deps.policy)
   const { ctx, store } = deps
-  const { clock, emit, limiter } = ctx
+  const { clock, emit } = ctx
   const registry = createKeyRegistry({
     store,
     box: deps.box,
@@ -113,46 +114,10 @@ export function createJWThenticatorRoutes(
   const adminHash = settings.adminToken === undefined ? undefined : sha256(settings.adminToken)
   const maxBody = ctx.maxBodyBytes
 
-  /** Refuses (429) when any of the limiter keys is over its budget. */
-  async function refuseIfLimited(keys: readonly string[], keyId: string | null, address: string | undefined) {
-    if (!limiter) return
-    for (const key of keys) {
-      const wait = await limiter.check(key)
-      if (wait > 0) {
-        const scope = key.startsWith('address:') ? 'address' : 'identifier'
-        emit({ type: 'rate_limited', scope, keyId, address: address ?? null, retryAfter: wait, at: clock() })
-        throw new RateLimitedError('Too many failed attempts; retry later', wait)
-      }
-    }
-  }
-
-  async function recordFailure(
-    route: string,
-    reason: string,
-    keyId: string | null,
-    address: string | undefined,
-    keys: readonly string[],
-  ) {
-    emit({ type: 'auth_failed', route, reason, keyId, address: address ?? null, at: clock() })
-    if (limiter) for (const key of keys) await limiter.fail(key)
-  }
-
-  const limiterKeys = (address: string | undefined, identifier?: string) => {
-    const keys: string[] = []
-    if (address !== undefined) keys.push(`address:${address}`)
-    if (identifier !== undefined) keys.push(`jwthenticator-identifier:${identifier}`)
-    return keys
-  }
-
   /** The internal group's credential, when configured: 401 `{}` without it. */
   async function checkAdmin(request: IssuerRequestHead, route: string): Promise<IssuerResponse | undefined> {
     if (adminHash === undefined) return undefined
-    const address = ctx.clientAddress(request)
-    const keys = limiterKeys(address)
-    await refuseIfLimited(keys, null, address)
-    const match = /^bearer\s+(\S+)\s*$/i.exec((request.headers.get('authorization') ?? '').trim())
-    if (match && constantTimeEqual(await sha256(match[1]!), await adminHash)) return undefined
-    await recordFailure(route, match ? 'admin_mismatch' : 'admin_missing', null, address, keys)
+    if ((await checkAdminCredential(ctx, request, route, await adminHash)) === 'ok') return undefined
     return EMPTY(401, { 'www-authenticate': 'Bearer realm="keygate"' })
   }
 
@@ -202,13 +167,14 @@ export function createJWThenticatorRoutes(
 
   async function authenticate(request: IssuerRequest): Promise<IssuerResponse> {
     const { key, identifier } = await readFields(request, maxBody, { key: KEY, identifier: UUID })
-    const address = ctx.clientAddress(request)
-    // Caller-chosen keys may be guessable: failures count per address and per identifier.
-    const keys = limiterKeys(address, identifier)
-    await refuseIfLimited(keys, null, address)
+    // Caller-chosen keys may be guessable: failures count per address, per address and
+    // identifier (both refuse) and per identifier (slows down), like API keys.
+    const attempt: Attempt = { address: ctx.clientAddress(request), kind: 'identifier', id: identifier }
+    const guarded = guardAttempt(ctx, attempt)
+    if (guarded) await guarded
     const result = await registry.authenticate(key, identifier)
     if (!result.ok) {
-      await recordFailure('jwthenticator/authenticate', result.reason, result.keyId, address, keys)
+      await recordFailure(ctx, 'jwthenticator/authenticate', result.reason, result.keyId, attempt)
       return EMPTY(401)
     }
     const { record } = result
@@ -240,9 +206,10 @@ export function createJWThenticatorRoutes(
       refresh_token: { type: 'string', maxLength: MAX_REFRESH_TOKEN_LENGTH },
       identifier: UUID,
     })
-    const address = ctx.clientAddress(request)
-    const keys = limiterKeys(address)
-    await refuseIfLimited(keys, null, address)
+    // A refresh token names no public id before it is verified: failures count per address.
+    const attempt: Attempt = { address: ctx.clientAddress(request) }
+    const guarded = guardAttempt(ctx, attempt)
+    if (guarded) await guarded
     const verified = await refreshTokens.verify(token, identifier)
     let reason: string | undefined = verified.ok ? undefined : verified.reason
     let keyId: string | null = null
@@ -253,7 +220,7 @@ export function createJWThenticatorRoutes(
       if (!key || key.subject !== verified.record.subject) reason = 'key_inactive'
     }
     if (!verified.ok || reason !== undefined) {
-      await recordFailure('jwthenticator/refresh', reason ?? 'unknown', keyId, address, keys)
+      await recordFailure(ctx, 'jwthenticator/refresh', reason ?? 'unknown', keyId, attempt)
       return EMPTY(401)
     }
     const signed = await sign(identifier)
