@@ -11,7 +11,7 @@ let revocation
 let tokenStore
 const events = []
 
-async function init({ redisUrl, prefix, issuer, audience, jwksUri }) {
+async function init({ redisUrl, prefix, issuer, audience, jwksUri, algorithms = ['ES256'], tokenCache }) {
   client = createClient({ url: redisUrl, socket: { reconnectStrategy: () => 50 } })
   client.on('error', () => {})
   await client.connect()
@@ -21,10 +21,11 @@ async function init({ redisUrl, prefix, issuer, audience, jwksUri }) {
   auth = createAuth({
     issuer,
     audience,
-    algorithms: ['ES256'],
+    algorithms,
     jwks: { store: createRedisKeyStore({ client, prefix, onEvent }) },
     jwksUri,
     revocation,
+    tokenCache,
   })
   return {}
 }

@@ -23,6 +23,7 @@ export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
   'cnf',
   'act',
   'auth_time',
+  'sid',
 ])
 
 /** Everything that goes into one access token. */
@@ -34,6 +35,11 @@ export interface AccessTokenContent {
   groups: readonly string[]
   claims: Readonly<Record<string, unknown>>
   clientId: string | null
+  /**
+   * The refresh-token family issued with this token (`sid`, as OIDC names a session), so a
+   * revocation list can refuse the family's live access tokens; `null` without a refresh token.
+   */
+  sessionId: string | null
   ttlMs: number
 }
 
@@ -47,7 +53,8 @@ export function checkCustomClaims(claims: Record<string, unknown>): Record<strin
 
 /**
  * Signs an RFC 9068 access token: header `{ alg, kid, typ: 'at+jwt' }`, `iss`, `sub`, `aud`,
- * `exp`, `iat`, `nbf`, `jti`, `client_id` (when issued to a client), `scope` and `permissions`.
+ * `exp`, `iat`, `nbf`, `jti`, `client_id` (when issued to a client), `sid` (the refresh-token
+ * family, when issued with one), `scope` and `permissions`.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-2
  */
@@ -73,6 +80,7 @@ export function signAccessToken(
     permissions: content.permissions,
   }
   if (content.clientId !== null) payload.client_id = content.clientId
+  if (content.sessionId !== null) payload.sid = content.sessionId
   if (content.groups.length > 0) payload.groups = content.groups
   const signingInput = `${key.headerSegment}.${base64urlEncode(JSON.stringify(payload))}`
   const finish = (signature: Uint8Array): SignedAccessToken => ({

@@ -3,6 +3,7 @@ import { InvalidClientError, InvalidRequestError } from '../errors.js'
 import type { Clock, Duration } from '../types.js'
 import { API_KEY_PREFIX, generateCredential, parseCredential } from './credential-format.js'
 import { constantTimeEqual, sha256, sha256Sync } from './encoding.js'
+import type { RevocationPublisher } from './revocation-sink.js'
 import type { APIKeyRecord, IssuerStore } from './store.js'
 import type { APIKeyInfo, APIKeys, CreateAPIKeyInput, IssuerEvent } from './types.js'
 import { checkAudience, checkObject, checkScopeList, checkText } from './validation.js'
@@ -84,8 +85,9 @@ export function createAPIKeyService(options: {
   store: IssuerStore
   clock: Clock
   emit: (event: IssuerEvent) => void
+  revocations: RevocationPublisher
 }): APIKeyService {
-  const { store, clock, emit } = options
+  const { store, clock, emit, revocations } = options
   const cache = new Map<string, { record: APIKeyRecord; until: number }>()
 
   /** The cached record while it is fresh, else `undefined`: the hot path needs no promise. */
@@ -143,6 +145,9 @@ export function createAPIKeyService(options: {
       cache.delete(id)
       const record = await store.revokeAPIKey(id, now)
       if (!record) return false
+      // The key's live access tokens (`client_id`) through the `revocations` sink. A failure
+      // rejects (503); revoking again publishes again (the store answers for a revoked key too).
+      await revocations.client(id)
       // Refresh tokens are also checked against their key on every use; revoking them too
       // keeps introspection and the store honest.
       const refreshTokensRevoked = await store.revokeRefreshTokensOfAPIKey(id, now)

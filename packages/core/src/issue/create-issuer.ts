@@ -11,6 +11,7 @@ import { resolveIssuerOptions, SIGNING_ALGORITHMS } from './issuer-options.js'
 import { createJWThenticatorRoutes } from './jwthenticator/routes.js'
 import { createKeyRing } from './key-ring.js'
 import { createRefreshTokenService } from './refresh-tokens.js'
+import { createRevocationPublisher, directMaxTtl } from './revocation-sink.js'
 import { createSecretBox } from './secret-box.js'
 import type { Issuer, IssuerOptions } from './types.js'
 import { checkScopeList } from './validation.js'
@@ -35,7 +36,14 @@ export function createIssuer(options: IssuerOptions): Issuer {
   const box = createSecretBox(options.encryptionKey)
   const { issuer, audience, store, clock, emit, policy } = resolved
   const keyRing = createKeyRing({ store, box, policy, clock, emit, initialKey: options.signing?.initialKey })
-  const apiKeys = createAPIKeyService({ store, clock, emit })
+  const revocations = createRevocationPublisher({
+    sink: resolved.revocations,
+    clock,
+    emit,
+    accessTtlMs: resolved.accessTtlMs,
+    directMaxTtlMs: directMaxTtl(policy.retireAfter),
+  })
+  const apiKeys = createAPIKeyService({ store, clock, emit, revocations })
   const refreshTokens = createRefreshTokenService({
     store,
     box,
@@ -43,6 +51,7 @@ export function createIssuer(options: IssuerOptions): Issuer {
     ttlMs: resolved.refreshTtlMs,
     graceMs: resolved.graceMs,
     emit,
+    revocations,
   })
   const grants = createGrants(resolved, { keyRing, apiKeys, refreshTokens })
 

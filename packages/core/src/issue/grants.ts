@@ -26,6 +26,8 @@ const NO_CLAIMS = Object.freeze({}) as Record<string, unknown>
 
 type IssuedRefresh = { token: string; record: RefreshTokenRecord } | undefined
 
+const NO_REFRESH = Promise.resolve(undefined)
+
 function subset(requested: readonly string[], granted: readonly string[]): boolean {
   return requested.every((s) => granted.includes(s))
 }
@@ -120,10 +122,20 @@ export function createGrants(
           ? checkObject(input.refresh.data, 'refresh.data')
           : null
       const grant = { apiKeyId: null, subject, permissions, groups, audience: tokenAudience, claims, data }
+      const issued = input.refresh ? refreshTokens.issue(grant) : undefined
       return respond(
         'direct',
-        { subject, audience: tokenAudience, permissions, groups, claims, clientId, ttlMs },
-        input.refresh ? refreshTokens.issue(grant) : Promise.resolve(undefined),
+        {
+          subject,
+          audience: tokenAudience,
+          permissions,
+          groups,
+          claims,
+          clientId,
+          sessionId: issued?.familyId ?? null,
+          ttlMs,
+        },
+        issued?.stored ?? NO_REFRESH,
       )
     },
 
@@ -142,6 +154,7 @@ export function createGrants(
         claims: NO_CLAIMS,
         data: null,
       }
+      const issued = options.issueRefreshTokens ? refreshTokens.issue(grant) : undefined
       return respond(
         'client_credentials',
         {
@@ -151,9 +164,10 @@ export function createGrants(
           groups: NO_GROUPS,
           claims: NO_CLAIMS,
           clientId: client.id,
+          sessionId: issued?.familyId ?? null,
           ttlMs: accessTtlMs,
         },
-        options.issueRefreshTokens ? refreshTokens.issue(grant) : Promise.resolve(undefined),
+        issued?.stored ?? NO_REFRESH,
       )
     },
 
@@ -215,6 +229,8 @@ export function createGrants(
           groups,
           claims,
           clientId: record.apiKeyId,
+          // The same family with or without rotation: its revocation covers this token too.
+          sessionId: record.familyId,
           ttlMs: accessTtlMs,
         },
         Promise.resolve(rotated),

@@ -16,6 +16,7 @@ export type { JWThenticatorOptions } from './jwthenticator/options.js'
 export { JWTHENTICATOR_REFRESH_PREFIX } from './jwthenticator/tokens.js'
 export { createMemoryIssuerStore, type MemoryIssuerStore } from './memory-store.js'
 export { createMemoryRateLimiter, type MemoryRateLimiterOptions, type RateLimiter } from './rate-limiter.js'
+export type { IssuerRevocation, RevocationSink } from './revocation-sink.js'
 export type {
   APIKeyListFilter,
   APIKeyRecord,

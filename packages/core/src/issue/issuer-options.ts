@@ -5,6 +5,7 @@ import type { IssuerRequestHead } from './exchange.js'
 import { RING_REFRESH_MS, type SigningPolicy } from './key-ring.js'
 import { createMemoryRateLimiter, type RateLimiter } from './rate-limiter.js'
 import { DEFAULT_MAX_BODY_BYTES } from './request-body.js'
+import { type RevocationSink, resolveRevocationSink } from './revocation-sink.js'
 import type { IssuerStore, SigningAlgorithm } from './store.js'
 import type { IssuerEvent, IssuerOptions } from './types.js'
 import { checkAudience } from './validation.js'
@@ -55,6 +56,7 @@ export interface ResolvedIssuerOptions {
   clientAddress: (request: IssuerRequestHead) => string | undefined
   jwksMaxAgeMs: number
   maxBodyBytes: number
+  revocations: RevocationSink | undefined
 }
 
 function positive(value: IssuerOptions['accessTokenTtl'], fallback: string, name: string): number {
@@ -191,5 +193,6 @@ export function resolveIssuerOptions(options: IssuerOptions): ResolvedIssuerOpti
     clientAddress,
     jwksMaxAgeMs,
     maxBodyBytes,
+    revocations: resolveRevocationSink(options.revocations),
   }
 }

@@ -9,6 +9,7 @@ import {
   SECRET_LENGTH,
 } from './credential-format.js'
 import { bytesToBase62, constantTimeEqual, sha256, sha256Sync } from './encoding.js'
+import type { RevocationPublisher } from './revocation-sink.js'
 import type { SecretBox } from './secret-box.js'
 import type { IssuerStore, RefreshTokenRecord } from './store.js'
 import type { IssuerEvent } from './types.js'
@@ -20,8 +21,15 @@ export type RefreshGrant = Pick<
 >
 
 export interface RefreshTokenService {
-  /** Issues the first token of a new family. */
-  issue(grant: RefreshGrant): Promise<{ token: string; record: RefreshTokenRecord }>
+  /**
+   * Issues the first token of a new family. The family id is known at once (the access token
+   * carries it as `sid` and is signed while the token is being stored); `stored` settles when
+   * the store has it.
+   */
+  issue(grant: RefreshGrant): {
+    familyId: string
+    stored: Promise<{ token: string; record: RefreshTokenRecord }>
+  }
   /**
    * The record of a valid token: well-formed, known, matching hash, not revoked, not expired.
    * A consumed token is returned too (rotation decides what that means). Throws `InvalidGrantError`.
@@ -34,7 +42,11 @@ export interface RefreshTokenService {
   rotate(
     record: RefreshTokenRecord,
   ): Promise<{ token: string; record: RefreshTokenRecord; replayed: boolean }>
-  /** Revokes the family of a valid token; anything else is ignored (RFC 7009 §2.2). */
+  /**
+   * Revokes the family of a valid token; anything else is ignored (RFC 7009 §2.2). The family's
+   * access tokens are denied through the `revocations` sink first: when that fails, nothing is
+   * revoked and the call rejects (503), so a retry can still do both.
+   */
   revoke(record: RefreshTokenRecord): Promise<void>
 }
 
@@ -47,8 +59,9 @@ export function createRefreshTokenService(options: {
   ttlMs: number
   graceMs: number
   emit: (event: IssuerEvent) => void
+  revocations: RevocationPublisher
 }): RefreshTokenService {
-  const { store, box, clock, ttlMs, graceMs, emit } = options
+  const { store, box, clock, ttlMs, graceMs, emit, revocations } = options
 
   /**
    * A successor's secret is HMAC(server key, predecessor id): the same predecessor always yields
@@ -94,13 +107,19 @@ export function createRefreshTokenService(options: {
   }
 
   return {
-    async issue(grant) {
-      // First tokens are random; only successors are derived.
+    issue(grant) {
+      // First tokens are random; only successors are derived. The family id is the first
+      // token's id: ~95 random bits, public like every credential id (the store finds the token
+      // by it, the hash of the whole token decides), and no secret derives from it without the
+      // issuer's encryptionKey. So access tokens may carry it as `sid`.
       const { id, credential } = generateCredential(REFRESH_TOKEN_PREFIX)
-      const hash = sha256Sync(credential) ?? (await sha256(credential))
-      const record = newRecord(id, grant, null, clock(), hash)
-      await store.createRefreshToken(record)
-      return { token: credential, record }
+      const stored = (async () => {
+        const hash = sha256Sync(credential) ?? (await sha256(credential))
+        const record = newRecord(id, grant, null, clock(), hash)
+        await store.createRefreshToken(record)
+        return { token: credential, record }
+      })()
+      return { familyId: id, stored }
     },
     async verify(token) {
       const id = typeof token === 'string' ? parseCredential(REFRESH_TOKEN_PREFIX, token)?.id : undefined
@@ -152,9 +171,13 @@ export function createRefreshTokenService(options: {
         keyId: current.apiKeyId,
         at: now,
       })
+      // The family's live access tokens too. The refresh tokens are revoked already and the
+      // answer is `invalid_grant` either way: a failure is reported (revocation_publish_failed).
+      await revocations.family(current).catch(() => {})
       throw invalid()
     },
     async revoke(record) {
+      await revocations.family(record)
       const now = clock()
       await store.revokeRefreshFamily(record.familyId, now)
       emit({ type: 'refresh_revoked', tokenId: record.id, familyId: record.familyId, at: now })

@@ -4,6 +4,7 @@ import type { IssuerRequest, IssuerRequestHead, IssuerResponse } from './exchang
 import type { InitialSigningKey } from './import-signing-key.js'
 import type { JWThenticatorOptions } from './jwthenticator/options.js'
 import type { RateLimiter } from './rate-limiter.js'
+import type { RevocationSink } from './revocation-sink.js'
 import type { APIKeyListFilter, IssuerStore, SigningAlgorithm } from './store.js'
 
 /** Signing-key policy: which algorithm, and the publish-before-sign rotation schedule. */
@@ -117,6 +118,15 @@ export interface IssuerOptions {
   clock?: Clock
   /** Audit hook; must not throw (errors from it are swallowed). Events never carry secrets. */
   onEvent?: (event: IssuerEvent) => void
+  /**
+   * Where revocations of live access tokens go, so verifiers refuse them before `exp`: a revoked
+   * refresh-token family (`/revoke`, `revokeRefreshToken`, session logout, reuse detection) as
+   * `{ kind: 'family', value: <sid> }`, a revoked API key as `{ kind: 'client', value: <key id> }`.
+   * `createRedisRevocationList` from `@keygate/redis` fits as it is. Published before the store
+   * revokes, so a failure (503) can be retried; reuse detection revokes first and reports a
+   * failure as `revocation_publish_failed`. See the README's "Revoking live access tokens".
+   */
+  revocations?: RevocationSink
   /**
    * Runs on every refresh, before anything is issued, with what the chain grants and the data
    * stored by `createToken({ refresh: { data } })`: return `false` to refuse (`invalid_grant`,
@@ -246,6 +256,8 @@ export type IssuerEvent =
       at: number
     }
   | { type: 'refresh_revoked'; tokenId: string; familyId: string; at: number }
+  /** The `revocations` sink rejected: verifiers may accept the family's or key's access tokens until `exp`. */
+  | { type: 'revocation_publish_failed'; kind: 'family' | 'client'; value: string; at: number }
   | {
       type: 'auth_failed'
       route: string
