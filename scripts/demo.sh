@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole demo (apps/demo): keygate-server on PGlite, Express/Fastify/Hono APIs, a
-# @keygate/client caller and the page on http://127.0.0.1:4400 (DEMO_PORT). Loopback only; Ctrl-C stops all.
+# @keygate/client caller and the Next.js app (the page and the fourth API) on http://127.0.0.1:4400
+# (DEMO_PORT). Loopback only; Ctrl-C stops all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh

@@ -2,6 +2,8 @@
 // this module's memory.
 const $ = (id) => document.getElementById(id)
 let token = ''
+/** Each orders API by name → its URL (from /demo/info). */
+let apis = {}
 
 async function post(path, body = {}) {
   const response = await fetch(path, {
@@ -23,7 +25,7 @@ function show(id, value) {
 }
 
 /** Shows a token's header and claims and a line saying whose it is; keeps it in memory. */
-function useToken(accessToken) {
+function keepToken(accessToken) {
   token = accessToken
   const [header, payload] = token.split('.')
   const claims = decodePart(payload)
@@ -51,7 +53,7 @@ async function userSignIn() {
     $('session').textContent = `Sign-in answered ${response.status}: ${body.error}`
     return
   }
-  const claims = useToken(body.access_token)
+  const claims = keepToken(body.access_token)
   $('session').textContent =
     `Signed in as ${claims.sub} (iss ${claims.iss}); token expires in ${body.expires_in} s.`
   scheduleRefresh(body.expires_in)
@@ -71,7 +73,7 @@ async function userRefresh() {
     $('session').textContent = `Refresh answered ${response.status} (${body.code}): sign in again.`
     return
   }
-  const claims = useToken(body.access_token)
+  const claims = keepToken(body.access_token)
   $('session').dataset.refreshed = String(Number($('session').dataset.refreshed ?? 0) + 1)
   $('session').textContent =
     `Session refreshed at ${new Date().toLocaleTimeString()} for ${claims.sub}; new token expires in ${body.expires_in} s.`
@@ -125,7 +127,7 @@ async function call(api, mode) {
     method: mode === 'missing-permission' ? 'POST' : 'GET',
     token: mode === 'without' ? '' : token,
   })
-  const request = `${mode === 'missing-permission' ? 'POST' : 'GET'} ${api} /orders ${mode === 'without' ? 'without a token' : 'with the token'}`
+  const request = `${mode === 'missing-permission' ? 'POST' : 'GET'} ${apis[api]} (${api}) ${mode === 'without' ? 'without a token' : 'with the token'}`
   show(
     'answer',
     `${request}\nstatus: ${answer.status}\nWWW-Authenticate: ${answer.wwwAuthenticate ?? '(none)'}\nbody: ${JSON.stringify(answer.body, null, 2)}`,
@@ -163,7 +165,7 @@ async function poll() {
           li.textContent =
             entry.source === 'client'
               ? `${time} client: ${entry.event}${entry.code ? ` (${entry.code})` : ''}`
-              : `${time} GET ${entry.api} /orders → ${entry.status ?? entry.error}`
+              : `${time} GET ${entry.api} → ${entry.status ?? entry.error}`
           li.className =
             entry.status === 200 || entry.event === 'refreshed' ? 'ok' : entry.source === 'call' ? 'bad' : ''
           return li
@@ -176,6 +178,7 @@ async function poll() {
 async function start() {
   const info = await (await fetch('/demo/info')).json()
   $('key').value = info.key
+  apis = info.apis
   $('issuer').textContent = `Issuer: ${info.issuer}`
   const modes = [
     ['with', 'GET with token'],

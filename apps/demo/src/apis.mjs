@@ -1,7 +1,8 @@
 /**
  * The same small "orders" API three times — Express, Fastify, Hono — each verifying tokens with
- * its Keygate package against keygate-server's JWKS. `GET /orders` needs `orders:read` (the demo
- * key has it); `POST /orders` needs `orders:write` (it has not: 403 insufficient_scope).
+ * its Keygate package against the trusted issuers' JWKS (the fourth, on Next.js, is
+ * app/api/orders/route.ts). `GET /orders` needs `orders:read` (the demo key has it);
+ * `POST /orders` needs `orders:write` (it has not: 403 insufficient_scope).
  */
 import { serve } from '@hono/node-server'
 import { createAuth } from '@keygate/core'
@@ -11,31 +12,11 @@ import { authenticate as honoAuthenticate, authorize as honoAuthorize } from '@k
 import express from 'express'
 import Fastify from 'fastify'
 import { Hono } from 'hono'
+import { ORDERS, READ, trustOptions, WRITE } from './orders.mjs'
 
-const READ = { permissions: ['orders:read'] }
-const WRITE = { permissions: ['orders:write'] }
-const ORDERS = [
-  { id: 1, item: 'keyboard', quantity: 2 },
-  { id: 2, item: 'monitor', quantity: 1 },
-]
-
-/** The `aud` of the web app's user tokens (its own issuer, see page.mjs). */
-export const USER_AUDIENCE = 'urn:keygate-demo:orders'
-
-/**
- * One verifier per API, as separate services would have, trusting two issuers: keygate-server
- * for services and the web app for its signed-in users; the token's `iss` selects one, and only
- * these two are ever contacted. The kid-miss cooldown is short (2 s instead of 30 s) so that a
- * forced rotation on the page is picked up within seconds.
- */
-function verifier({ server, web }) {
-  return createAuth({
-    issuers: [
-      { issuer: server, audience: server, jwksUri: `${server}/.well-known/jwks.json` },
-      { issuer: web, audience: USER_AUDIENCE, jwksUri: `${web}/.well-known/jwks.json` },
-    ],
-    jwks: { cooldown: '2s' },
-  })
+/** One verifier per API, as separate services would have (see trustOptions). */
+function verifier(trusted) {
+  return createAuth(trustOptions(trusted))
 }
 
 function listening(server) {

@@ -1,9 +1,10 @@
 /**
- * `pnpm demo`: keygate-server on PGlite, the orders API on Express, Fastify and Hono, a
- * @keygate/client caller on a loop, and the page (http://127.0.0.1:4400 by default).
+ * `pnpm demo`: keygate-server on PGlite, the orders API on Express, Fastify, Hono and Next.js, a
+ * @keygate/client caller on a loop, and the page, served by the Next.js app (http://127.0.0.1:4400
+ * by default).
  *
- * Environment: DEMO_PORT (default 4400; the server, Express, Fastify and Hono take the next four
- * ports; 0 picks free ports), DEMO_DATA_DIR (default apps/demo/.data: PGlite's files and the
+ * Environment: DEMO_PORT (default 4400, the Next.js app; the server, Express, Fastify and Hono take
+ * the next four ports; 0 picks free ports), DEMO_DATA_DIR (default apps/demo/.data: PGlite's files and the
  * generated encryption secret, reused by the next run; delete it, or set DEMO_RESET=1, to start over).
  */
 import { randomBytes } from 'node:crypto'
@@ -14,7 +15,7 @@ import { fileURLToPath } from 'node:url'
 import { createClient } from '@keygate/client'
 import { loadConfig, startServer } from '@keygate/server'
 import { startExpress, startFastify, startHono } from './apis.mjs'
-import { servePage } from './page.mjs'
+import { startNext } from './next.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 /** Short lifetimes so a viewer sees the client refresh within a minute. */
@@ -39,10 +40,13 @@ async function ports(base) {
 }
 
 async function main() {
+  // The Next.js app is a production build; Next.js and React pick their production code by this.
+  process.env.NODE_ENV = 'production'
+  process.env.NEXT_TELEMETRY_DISABLED = '1'
   const base = Number(process.env.DEMO_PORT ?? 4400)
   const dataDir = process.env.DEMO_DATA_DIR ?? join(here, '..', '.data')
   if (process.env.DEMO_RESET === '1') rmSync(dataDir, { recursive: true, force: true })
-  const [pagePort, serverPort, expressPort, fastifyPort, honoPort] = await ports(base)
+  const [webPort, serverPort, expressPort, fastifyPort, honoPort] = await ports(base)
   const issuer = `http://127.0.0.1:${serverPort}`
   // A new admin token each run; it never leaves this process (the page's routes use it).
   const adminToken = randomBytes(32).toString('base64url')
@@ -73,13 +77,18 @@ async function main() {
   if (created.status !== 201) throw new Error(`Creating the demo API key answered ${created.status}`)
   const demoKey = await created.json()
 
-  // The page's origin is also the issuer of user tokens (browser sessions, see page.mjs).
-  const web = `http://127.0.0.1:${pagePort}`
+  // The Next.js app's origin: the page, the fourth orders API (/api/orders), and the issuer of
+  // user tokens (browser sessions, lib/users.ts), which every API trusts next to keygate-server.
+  const web = `http://127.0.0.1:${webPort}`
   const trusted = { server: issuer, web }
-  const apis = [
+  const servers = [
     await startExpress(trusted, expressPort),
     await startFastify(trusted, fastifyPort),
     await startHono(trusted, honoPort),
+  ]
+  const apis = [
+    ...servers.map((api) => ({ name: api.name, url: `${api.url}/orders` })),
+    { name: 'next', url: `${web}/api/orders` },
   ]
 
   // The service-to-service caller: its own copy of the key, as a separate service would have.
@@ -91,7 +100,7 @@ async function main() {
   const client = createClient({
     issuer,
     key: demoKey.key,
-    origins: apis.map((api) => api.url),
+    origins: [...servers.map((api) => api.url), web],
     onEvent: (event) =>
       record({ source: 'client', event: event.type, ...(event.code && { code: event.code }) }),
   })
@@ -99,7 +108,7 @@ async function main() {
   const tick = async () => {
     for (const api of apis) {
       try {
-        const response = await client.fetch(`${api.url}/orders`)
+        const response = await client.fetch(api.url)
         await response.arrayBuffer()
         record({ source: 'call', api: api.name, status: response.status })
       } catch (error) {
@@ -108,22 +117,28 @@ async function main() {
     }
     loop = setTimeout(tick, LOOP_MS)
   }
-  loop = setTimeout(tick, 0)
 
-  const page = await servePage({
-    port: pagePort,
+  // lib/context.ts's DemoContext: what the Next.js app needs of this run.
+  const app = await startNext(webPort, {
     issuer,
-    admin,
-    demoKey,
+    web,
+    adminAuthorization: admin.authorization,
+    demoKey: {
+      id: demoKey.id,
+      key: demoKey.key,
+      permissions: demoKey.record?.permissions ?? ['orders:read'],
+    },
     apis: Object.fromEntries(apis.map((api) => [api.name, api.url])),
     activity: () => activity,
+    internalSecret: randomBytes(32).toString('base64url'),
   })
+  loop = setTimeout(tick, 0)
 
   const line = (label, value) => console.log(`  ${label.padEnd(16)} ${value}`)
   console.log('\nKeygate demo is running (Ctrl-C stops everything)\n')
-  line('Page', page.url)
+  line('Page', `${app.url}  (Next.js)`)
   line('keygate-server', `${server.url}  (PGlite in ${dataDir})`)
-  for (const api of apis) line(api.name, `${api.url}/orders`)
+  for (const api of apis) line(api.name, api.url)
   line('Demo API key', `${demoKey.key}  (id ${demoKey.id}; shown once; permissions: orders:read)`)
   console.log(
     `\n  Try: curl -s -X POST -d grant_type=client_credentials -d client_secret=${demoKey.key} ${issuer}/token\n`,
@@ -136,8 +151,8 @@ async function main() {
     console.log(`\n${signal}: stopping…`)
     clearTimeout(loop)
     client.close()
-    await page.close()
-    await Promise.all(apis.map((api) => api.close()))
+    await app.close()
+    await Promise.all(servers.map((api) => api.close()))
     await server.close()
     console.log('stopped')
     process.exit(0)

@@ -1,7 +1,7 @@
 /**
  * The demo end to end (issue 16): `src/start.mjs` as a real process (keygate-server on PGlite,
- * Express, Fastify, Hono, the client loop, the page) driven in Debian's headless Chromium.
- * Screenshots go to apps/demo/test-results/ (git-ignored).
+ * Express, Fastify, Hono, the Next.js app that serves the page and the fourth API, the client
+ * loop) driven in Debian's headless Chromium. Screenshots go to apps/demo/test-results/ (git-ignored).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
@@ -13,8 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const CHROMIUM = '/usr/bin/chromium'
 const APP = join(dirname(fileURLToPath(import.meta.url)), '..')
+const ROOT = join(APP, '..', '..')
 const SHOTS = join(APP, 'test-results')
-const APIS = ['express', 'fastify', 'hono'] as const
+const APIS = ['express', 'fastify', 'hono', 'next'] as const
 
 const missing = !existsSync(CHROMIUM)
 if (missing && process.env.CI) {
@@ -33,17 +34,44 @@ async function until(check: () => Promise<boolean>, what: string, limitMs = 60_0
   throw new Error(`timed out waiting for ${what}`)
 }
 
+/**
+ * The Next.js build the demo serves, up to date with the sources, as `pnpm demo` makes it: a turbo
+ * cache hit (under a second) when `pnpm test` has just built everything, `next build` otherwise.
+ */
+async function buildDemo(): Promise<void> {
+  const turbo = join(ROOT, 'node_modules', '.bin', 'turbo')
+  const args = ['run', 'build', '--filter=@keygate/demo...', '--output-logs=errors-only']
+  const child = spawn(turbo, args, {
+    cwd: ROOT,
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', TURBO_TELEMETRY_DISABLED: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let log = ''
+  child.stdout!.on('data', (chunk) => {
+    log += chunk
+  })
+  child.stderr!.on('data', (chunk) => {
+    log += chunk
+  })
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+  if (code !== 0) throw new Error(`building apps/demo failed:\n${log.slice(-4000)}`)
+}
+
 describe.skipIf(missing)('apps/demo in headless Chromium', () => {
   let demo: ChildProcess
   let output = ''
   let pageUrl = ''
   let browser: BrowserContext
   let page: Page
+  /** Every URL the page requested, and what the browser refused under the page's CSP. */
+  const requested: string[] = []
+  const refused: string[] = []
   const dataDir = mkdtempSync(join(tmpdir(), 'keygate-demo-'))
   const profile = mkdtempSync(join(tmpdir(), 'keygate-demo-chromium-'))
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true })
+    await buildDemo()
     demo = spawn(process.execPath, [join(APP, 'src', 'start.mjs')], {
       env: { ...process.env, DEMO_PORT: '0', DEMO_DATA_DIR: dataDir },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -76,7 +104,13 @@ describe.skipIf(missing)('apps/demo in headless Chromium', () => {
       ],
     })
     page = browser.pages()[0] ?? (await browser.newPage())
-  })
+    page.on('request', (request) => requested.push(request.url()))
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) {
+        refused.push(message.text())
+      }
+    })
+  }, 300_000) // a `next build` when the build is stale, on a busy 2-core machine
 
   afterAll(async () => {
     await browser?.close()
@@ -107,7 +141,10 @@ describe.skipIf(missing)('apps/demo in headless Chromium', () => {
   }
 
   it('signs in as a service, calls each API three ways, rotates the key, watches refreshes, revokes', async () => {
-    await page.goto(pageUrl)
+    // The page comes from the Next.js app, with its policy: this origin only.
+    const served = await page.goto(pageUrl)
+    expect(served?.status()).toBe(200)
+    expect(served?.headers()['content-security-policy']).toContain("default-src 'self'")
     await page.waitForFunction(() =>
       (document.getElementById('key') as HTMLInputElement).value.startsWith('kg_'),
     )
@@ -128,7 +165,9 @@ describe.skipIf(missing)('apps/demo in headless Chromium', () => {
     await shot('02-signed-in')
 
     for (const api of APIS) {
-      expect((await call(api, 'with')).status).toBe(200)
+      const ok = await call(api, 'with')
+      expect(ok.status).toBe(200)
+      expect(ok.shown).toContain(`"framework": "${api}"`)
       const without = await call(api, 'without')
       expect(without.status).toBe(401)
       expect(without.shown).toContain('WWW-Authenticate: Bearer')
@@ -204,10 +243,18 @@ describe.skipIf(missing)('apps/demo in headless Chromium', () => {
     await shot('08-signed-out')
   }, 120_000)
 
+  it('loads nothing from outside its origin and breaks none of its policy', () => {
+    expect(requested.length).toBeGreaterThan(0)
+    expect(requested.filter((url) => !url.startsWith(`${pageUrl}/`))).toEqual([])
+    expect(refused).toEqual([])
+  })
+
   it('stops every process cleanly on SIGINT', async () => {
     const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)))
     demo.kill('SIGINT')
     expect(await exited).toBe(0)
     expect(output).toContain('stopped')
+    // The Next.js app ran in that process: its port is closed now.
+    await expect(fetch(pageUrl)).rejects.toThrow()
   }, 60_000)
 })
