@@ -6,4 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 export NEXT_TELEMETRY_DISABLED=1 TURBO_TELEMETRY_DISABLED=1
-pnpm demo
+# What `pnpm demo` does, without pnpm in between: pnpm gets Ctrl-C too and then reports
+# "ELIFECYCLE Command failed" although every process stopped cleanly.
+pnpm exec turbo run build --filter=@keygate/demo... --output-logs=new-only
+exec node apps/demo/src/start.mjs
