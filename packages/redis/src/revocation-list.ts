@@ -54,6 +54,11 @@ export interface RedisRevocationList extends RevocationSource {
   /** Synchronous lookup in the local copy: no Redis round trip, unchanged by an outage. */
   isRevoked(token: RevocationCheck): boolean
   /**
+   * Goes up whenever the local copy gains an entry (a revocation here or from pub/sub, a reload):
+   * the verifier re-checks a cached token only then, so a token-cache hit costs no lookup.
+   */
+  readonly version: number
+  /**
    * Adds an entry in Redis and publishes it (every list on that Redis and prefix has it within
    * moments); this process's copy has it at once. Rejects with `StoreUnavailableError` (503)
    * when Redis cannot be reached: the revocation did not happen.
@@ -176,6 +181,11 @@ export async function createRedisRevocationList(
   let connected = false
   let resyncTimer: ReturnType<typeof setTimeout> | undefined
   let resyncRunning = false
+  // The object handed out, once built; its `version` is a plain property so a read is one load.
+  let self: { version: number } | undefined
+  const changed = () => {
+    if (self !== undefined) self.version++
+  }
 
   function put(target: Tables, field: string, entry: Entry): RevocationKind | undefined {
     const parsed = parseField(field)
@@ -204,6 +214,7 @@ export async function createRedisRevocationList(
       return
     }
     pending?.push([field, entry])
+    changed()
     emit({ type: 'revocation_received', kind })
   }
 
@@ -227,6 +238,7 @@ export async function createRedisRevocationList(
       }
       for (const [field, entry] of pending) put(next, field, entry)
       tables = next
+      changed()
       emit({ type: 'revocation_synced', reason, entries })
     } finally {
       pending = undefined
@@ -312,7 +324,8 @@ export async function createRedisRevocationList(
     return iatMs === undefined || iatMs <= entry.revokedAt
   }
 
-  return {
+  const list: RedisRevocationList & { version: number } = {
+    version: 0,
     isRevoked({ claims }) {
       const t = tables
       if (revokedIn(t.jti, claims.jti, undefined)) return true
@@ -366,7 +379,10 @@ export async function createRedisRevocationList(
         throw new StoreUnavailableError('The revocation could not be stored in Redis', 5, { cause: error })
       }
       const entry = parseEntry(reply)
-      if (entry !== undefined) put(tables, field, entry)
+      if (entry !== undefined) {
+        put(tables, field, entry)
+        changed()
+      }
     },
     get size() {
       const t = tables
@@ -379,4 +395,6 @@ export async function createRedisRevocationList(
       subscriber.destroy()
     },
   }
+  self = list
+  return list
 }

@@ -135,6 +135,30 @@ describeRedis('createRedisRevocationList on a real Redis', () => {
     expect(auth.cachedPrincipal(request)).toBeUndefined()
   })
 
+  it('version goes up with every entry gained, here or through pub/sub; a cached token is refused on the next hit', async () => {
+    const here = await list()
+    const there = await list()
+    const auth = createAuth({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      source: createStaticJWKS(issuer.jwks()),
+      tokenCache: { max: 100 },
+      revocation: there,
+    })
+    const token = await issuer.sign({ sub: 'versioned-user', jti: 'versioned-jti' })
+    const request = { headers: new Headers({ authorization: `Bearer ${token}` }) }
+    expect((await auth.authenticate(request)).ok).toBe(true)
+    expect(auth.cachedPrincipal(request)).toBeDefined()
+    const before = { here: here.version, there: there.version }
+    await here.revoke({ kind: 'jti', value: 'versioned-jti', ttl: '1h' })
+    expect(here.version).toBeGreaterThan(before.here) // at once, in the list that revoked
+    expect(await until(() => there.version > before.there)).toBe(true)
+    // The other list learnt it: the very next cache hit is refused.
+    expect(auth.cachedPrincipal(request)).toBeUndefined()
+    const result = await auth.authenticate(request)
+    expect(result.ok ? 'accepted' : result.error.code).toBe('ERR_TOKEN_REVOKED')
+  })
+
   it('revoke checks its input, and rejects with 503 when Redis cannot store it', async () => {
     const revocation = await list()
     await expect(revocation.revoke({ kind: 'nope' as never, value: 'x', ttl: '1h' })).rejects.toThrow(

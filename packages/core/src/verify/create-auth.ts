@@ -19,7 +19,7 @@ import { toAuthError } from './map-error.js'
 import { type ResolvedIssuer, resolveOptions } from './resolve-options.js'
 import { resolveRevocation, revokedError } from './revocation.js'
 import { createSignatureBackend } from './signature.js'
-import { createTokenCache } from './token-cache.js'
+import { type CacheEntry, createTokenCache } from './token-cache.js'
 import type { Auth, AuthenticateOptions, AuthOptions } from './types.js'
 
 /** One frozen answer for every anonymous request of `authenticate(request, { optional: true })`. */
@@ -75,6 +75,7 @@ export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions
     jwk: JWK | undefined,
     now: number,
     principal: Principal<C>,
+    revocationVersion: number | undefined,
   ): void {
     // HMAC tokens depend on the configured secret only; others on their key staying published.
     const source = jwk === undefined ? undefined : issuer.source
@@ -100,18 +101,26 @@ export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions
       source,
       jwk,
       keys,
+      revocationVersion,
     })
   }
 
   async function verify(token: string): Promise<Principal<C>> {
     if (typeof token !== 'string') throw new TokenMalformedError('The token is not a string')
     if (cache !== undefined) {
-      const hit = cache.get(token, clock())
-      // A cached token was verified before it may have been revoked: asked again on every hit.
-      if (hit !== undefined) {
-        const pending = revocation === undefined ? undefined : refuseRevoked(hit.claims, hit.issuer)
-        if (pending !== undefined) await pending
-        return hit
+      const entry = cache.hit(token, clock())
+      if (entry !== undefined) {
+        // A cached token was verified before it may have been revoked: asked again on a hit
+        // unless the source's version says nothing was revoked since it was last asked.
+        if (revocation !== undefined) {
+          const version = revocation.version
+          if (version === undefined || entry.revocationVersion !== version) {
+            const pending = refuseRevoked(entry.principal.claims, entry.principal.issuer)
+            if (pending !== undefined) await pending
+            if (version !== undefined) entry.revocationVersion = version
+          }
+        }
+        return entry.principal
       }
     }
     const { header, claims, signingInput, signature } = decodeJWS(token)
@@ -140,6 +149,8 @@ export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions
     if (typeof valid !== 'boolean') valid = await valid
     if (!valid) throw new SignatureInvalidError('The token signature is invalid')
     // Only a verified token's claims are trusted to name what it belongs to (jti, sub, client_id).
+    // The version is read first: a revocation arriving during an asynchronous answer changes it.
+    const revocationVersion = revocation?.version
     const pending = revocation === undefined ? undefined : refuseRevoked(claims, issuer.issuer)
     if (pending !== undefined) await pending
 
@@ -151,7 +162,7 @@ export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions
       issuer: issuer.issuer,
     })
     const principal = built instanceof Promise ? await built : built
-    if (cache !== undefined) remember(token, issuer, claims, jwk, now, principal)
+    if (cache !== undefined) remember(token, issuer, claims, jwk, now, principal, revocationVersion)
     return principal
   }
 
@@ -171,11 +182,27 @@ export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions
   // whole header) can be skipped. Only `?access_token=` could object (callers rule it out).
   function cachedFor(authorization: string | null): Principal<C> | undefined {
     if (cache === undefined || !authorization?.startsWith('Bearer ')) return undefined
-    const hit = cache.get(authorization.slice(7), clock())
-    // Only a synchronous "not revoked" answers here; a revoked token (or an asynchronous
-    // source) goes through `verify`, which gives the error.
-    if (hit === undefined || revocation === undefined) return hit
-    return revocation.isRevoked({ claims: hit.claims, issuer: hit.issuer }) === false ? hit : undefined
+    const entry = cache.hit(authorization.slice(7), clock())
+    if (entry === undefined) return undefined
+    // The common case, inline: no source, or nothing revoked since this token was last checked.
+    if (
+      revocation === undefined ||
+      (entry.revocationVersion !== undefined && entry.revocationVersion === revocation.version)
+    ) {
+      return entry.principal
+    }
+    return stillNotRevoked(entry) ? entry.principal : undefined
+  }
+
+  // Only a synchronous "not revoked" answers here; a revoked token (or an asynchronous source)
+  // goes through `verify`, which gives the error. Unchanged version: the last answer stands.
+  function stillNotRevoked(entry: CacheEntry<C>): boolean {
+    const version = revocation!.version
+    if (version !== undefined && entry.revocationVersion === version) return true
+    const { claims, issuer } = entry.principal
+    if (revocation!.isRevoked({ claims, issuer }) !== false) return false
+    if (version !== undefined) entry.revocationVersion = version
+    return true
   }
 
   // The answer for a request that sent no credential at all.

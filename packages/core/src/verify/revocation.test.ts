@@ -107,6 +107,76 @@ describe('revocation', () => {
     },
   )
 
+  it.each(['sync', 'async'] as const)(
+    '%s source with a version: a cache hit is re-checked only when the version changed',
+    async (mode) => {
+      const list = memoryRevocation(mode)
+      const versioned = {
+        version: 0,
+        isRevoked: (token: RevocationCheck) => list.source.isRevoked(token),
+      }
+      const revoke = (jti: string) => {
+        list.jtis.add(jti)
+        versioned.version++
+      }
+      const verifier = auth({ revocation: versioned, tokenCache: { max: 10 } })
+      const token = await issuer.sign({ sub: 'frank', jti: 'j-5' })
+      const first = await verifier.verify(token)
+      expect(list.seen).toHaveLength(1)
+      // Hits with the version unchanged: answered without asking the source.
+      expect(await verifier.verify(token)).toBe(first)
+      expect((await verifier.authenticate(bearer(token))).ok).toBe(true)
+      expect(verifier.cachedPrincipal(bearer(token))).toBe(first) // even for an asynchronous source
+      expect(list.seen).toHaveLength(1)
+
+      // Something else revoked: asked once again, then the new version is remembered.
+      revoke('someone-else')
+      expect(await verifier.verify(token)).toBe(first)
+      expect(await verifier.verify(token)).toBe(first)
+      expect(list.seen).toHaveLength(2)
+
+      // This token revoked: the very next hit refuses it, on every path.
+      revoke('j-5')
+      if (mode === 'sync') expect(verifier.cachedPrincipal(bearer(token))).toBeUndefined()
+      expect(await codeOf(verifier.verify(token))).toBe('ERR_TOKEN_REVOKED')
+      expect(verifier.cachedPrincipal(bearer(token))).toBeUndefined()
+      const result = await verifier.authenticate(bearer(token))
+      expect(result.ok ? 'accepted' : result.error.code).toBe('ERR_TOKEN_REVOKED')
+    },
+  )
+
+  it('a version read before an asynchronous answer: a revocation during the wait is not skipped later', async () => {
+    const revoked = new Set<string>()
+    let release: (() => void) | undefined
+    const source = {
+      version: 0,
+      isRevoked({ claims }: RevocationCheck): Promise<boolean> {
+        const answer = revoked.has(claims.jti as string)
+        // The answer was decided before this revocation arrives (a lookup already under way).
+        return new Promise((resolve) => {
+          release = () => resolve(answer)
+        })
+      },
+    }
+    const asked = async () => {
+      while (release === undefined) await new Promise((resolve) => setTimeout(resolve, 0))
+      const answer = release
+      release = undefined
+      answer()
+    }
+    const verifier = auth({ revocation: source, tokenCache: { max: 10 } })
+    const token = await issuer.sign({ sub: 'gina', jti: 'j-6' })
+    const verifying = verifier.verify(token)
+    while (release === undefined) await new Promise((resolve) => setTimeout(resolve, 0))
+    revoked.add('j-6')
+    source.version++
+    await asked()
+    await verifying // "not revoked", answered from before the revocation
+    const again = verifier.verify(token) // a cache hit: the version differs from the one read before
+    await asked()
+    expect(await codeOf(again)).toBe('ERR_TOKEN_REVOKED')
+  })
+
   it('anything but false counts as revoked', async () => {
     const verifier = auth({ revocation: { isRevoked: () => undefined as unknown as boolean } })
     expect(await codeOf(verifier.verify(await issuer.sign({ sub: 'dave' })))).toBe('ERR_TOKEN_REVOKED')

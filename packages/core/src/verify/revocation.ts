@@ -11,7 +11,8 @@ export interface RevocationCheck {
 
 /**
  * A deny list the verifier consults after the signature and the claims passed and before the
- * principal is built (and on every verified-token cache hit). `@keygate/redis` provides one
+ * principal is built (and on verified-token cache hits: every one, or with `version` only when
+ * it changed). `@keygate/redis` provides one
  * shared by many processes; anything with `isRevoked` qualifies.
  *
  * Answer synchronously when you can (a `Set`/`Map` lookup in a local copy): a synchronous
@@ -31,6 +32,14 @@ export interface RevocationCheck {
 export interface RevocationSource {
   /** `true` when the token must be refused with `TokenRevokedError` (401, `ERR_TOKEN_REVOKED`). */
   isRevoked(token: RevocationCheck): boolean | Promise<boolean>
+  /**
+   * Optional: a number that changes whenever a revocation is added (it may change more often).
+   * With it, a verified-token cache hit is re-checked only when the version differs from the one
+   * read just before that token was last found not revoked — a hit then costs a comparison, not
+   * a lookup. A source without it is asked on every hit. Entries that expire need no change: an
+   * expired entry never turned "not revoked" into "revoked".
+   */
+  readonly version?: number
   /** Stops whatever keeps the source current. `auth.close()` does not call it: its creator does. */
   close?(): void | Promise<void>
 }

@@ -342,6 +342,7 @@ describe('createTokenCache (the store itself)', () => {
     source: undefined,
     jwk: undefined,
     keys: undefined,
+    revocationVersion: undefined,
   })
   // 40-character tokens whose last 16 characters (the map key) differ.
   const tokenOf = (n: number) => `header.payload.${String(n).padStart(25, '0')}`

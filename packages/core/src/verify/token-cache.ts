@@ -15,11 +15,18 @@ export interface CacheEntry<C extends JWTClaims = JWTClaims> {
   readonly jwk: JWK | undefined
   /** The key set the key was found in; compared by identity first, so a hit costs no scan. */
   keys: readonly JWK[] | undefined
+  /**
+   * The revocation source's `version` read just before the token was last found not revoked;
+   * while the source still has it, the answer stands. `undefined`: ask on every hit.
+   */
+  revocationVersion: number | undefined
 }
 
 /** A bounded verified-token cache. */
 export interface TokenCache<C extends JWTClaims = JWTClaims> {
   get(token: string, now: number): Principal<C> | undefined
+  /** `get`, answering the entry itself (the verifier keeps its revocation version there). */
+  hit(token: string, now: number): CacheEntry<C> | undefined
   set(entry: CacheEntry<C>): void
   readonly size: number
 }
@@ -108,29 +115,34 @@ export function createTokenCache<C extends JWTClaims = JWTClaims>(max: number): 
     slots.delete(slot.key)
   }
 
+  function hit(token: string, now: number): CacheEntry<C> | undefined {
+    // Found by the signature's tail only: a token is compared in full with a cached one (an
+    // early-exit comparison) only once its last 16 characters match, so a stranger's token
+    // cannot time its way along a cached token someone else sent.
+    const slot = slots.get(keyOf(token))
+    // Another token ending the same way (a forgery reusing a signature) is a miss.
+    if (slot === undefined || slot.entry.token !== token) return undefined
+    const { entry } = slot
+    if (
+      now >= entry.expiresAt ||
+      now < entry.notBefore ||
+      (entry.source !== undefined && !stillPublished(entry, entry.source.peek()))
+    ) {
+      remove(slot)
+      return undefined
+    }
+    if (slot !== newest) {
+      unlink(slot)
+      makeNewest(slot)
+    }
+    return entry
+  }
+
   return {
     get(token, now) {
-      // Found by the signature's tail only: a token is compared in full with a cached one (an
-      // early-exit comparison) only once its last 16 characters match, so a stranger's token
-      // cannot time its way along a cached token someone else sent.
-      const slot = slots.get(keyOf(token))
-      // Another token ending the same way (a forgery reusing a signature) is a miss.
-      if (slot === undefined || slot.entry.token !== token) return undefined
-      const { entry } = slot
-      if (
-        now >= entry.expiresAt ||
-        now < entry.notBefore ||
-        (entry.source !== undefined && !stillPublished(entry, entry.source.peek()))
-      ) {
-        remove(slot)
-        return undefined
-      }
-      if (slot !== newest) {
-        unlink(slot)
-        makeNewest(slot)
-      }
-      return entry.principal
+      return hit(token, now)?.principal
     },
+    hit,
     set(entry) {
       const key = keyOf(entry.token)
       const previous = slots.get(key)
