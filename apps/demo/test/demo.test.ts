@@ -114,6 +114,12 @@ describe.skipIf(missing)('apps/demo in headless Chromium', () => {
 
   afterAll(async () => {
     await browser?.close()
+    // When a test failed or was filtered out (-t) before the SIGINT test, the demo still runs.
+    if (demo && demo.exitCode === null && demo.signalCode === null) {
+      const exited = new Promise((resolve) => demo.once('exit', resolve))
+      demo.kill('SIGTERM')
+      await exited
+    }
     rmSync(profile, { recursive: true, force: true })
     rmSync(dataDir, { recursive: true, force: true })
   })
