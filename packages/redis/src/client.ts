@@ -45,8 +45,18 @@ export class RedisUnavailable extends Error {
 export function resolvePartOptions(options: RedisPartOptions, part: string) {
   if (typeof options !== 'object' || options === null) throw new TypeError(`${part} needs an options object`)
   const { client } = options
-  if (typeof client !== 'object' || client === null || typeof client.sendCommand !== 'function') {
-    throw new TypeError(`${part}: client must be a node-redis v5 client (createClient() from 'redis')`)
+  // ioredis has a `sendCommand` too (taking a Command object) but no boolean `isReady`: without
+  // this check it would pass, and every command would then fail as "not ready".
+  if (
+    typeof client !== 'object' ||
+    client === null ||
+    typeof client.sendCommand !== 'function' ||
+    typeof client.isReady !== 'boolean' ||
+    typeof client.duplicate !== 'function'
+  ) {
+    throw new TypeError(
+      `${part}: client must be a node-redis v5 client (createClient() from 'redis'); ioredis is not supported`,
+    )
   }
   const prefix = options.prefix ?? DEFAULT_PREFIX
   if (typeof prefix !== 'string') throw new TypeError(`${part}: prefix must be a string`)

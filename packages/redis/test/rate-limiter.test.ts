@@ -149,5 +149,16 @@ describeRedis('createRedisRateLimiter on a real Redis', () => {
     expect(() => createRedisRateLimiter({ client: {} as never, maxFailures: 3, window: '1m' })).toThrow(
       TypeError,
     )
+    // ioredis's shape (sendCommand taking a Command object, `status` instead of `isReady`) is
+    // refused at construction, not left to fail every command as "not ready".
+    const ioredisLike = {
+      status: 'ready',
+      sendCommand: async () => null,
+      duplicate: () => ({}),
+      call: async () => null,
+    }
+    expect(() =>
+      createRedisRateLimiter({ client: ioredisLike as never, maxFailures: 3, window: '1m' }),
+    ).toThrow(TypeError)
   })
 })
