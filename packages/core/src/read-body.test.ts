@@ -60,7 +60,7 @@ describe('readRequestText', () => {
 
   it('streams undeclared, encoded, chunked or oddly declared bodies, stopping at the limit', async () => {
     for (const headers of [
-      {},
+      {} as Record<string, string>,
       { 'content-encoding': 'gzip', 'content-length': '10' },
       { 'transfer-encoding': 'chunked', 'content-length': '10' },
       { 'content-length': '1e3' },

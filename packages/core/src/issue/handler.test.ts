@@ -335,7 +335,8 @@ describe('POST /token', () => {
 
 describe('rate limiting', () => {
   // The test's client address comes from a header, as a runtime's would come from the socket.
-  const byHeader = (request: { headers: Headers }) => request.headers.get('x-test-address') ?? undefined
+  const byHeader = (request: { headers: { get(name: string): string | null } }) =>
+    request.headers.get('x-test-address') ?? undefined
   const from = (address: string) => ({ 'x-test-address': address })
 
   it("refuses an address that failed maxFailures times for a key, not the key's owner elsewhere: the owner is slowed down", async () => {

@@ -47,7 +47,7 @@ function withList() {
     algorithms: ['EdDSA'],
     clock: () => f.clock.now,
     revocation: list,
-    tokenCache: true,
+    tokenCache: {},
   })
   const verify = (token: string) =>
     auth.verify(token).then(
