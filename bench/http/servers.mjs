@@ -1,7 +1,7 @@
 // One benchmark server per child process: `node servers.mjs <framework:variant> <config JSON>`
 // (config: issuer, audience, jwksUri, publicJwk). Prints {"port":…} once listening on
 // 127.0.0.1 and serves GET /r until killed. Every variant answers the same small JSON body.
-import { createPublicKey } from 'node:crypto'
+import { createPublicKey, verify } from 'node:crypto'
 import { createServer } from 'node:http'
 import { createAuth } from '../../packages/core/dist/index.js'
 
@@ -151,14 +151,14 @@ async function node(kind) {
     // The floor of any verifier in a server: one node:crypto RS256 check with a key imported at
     // start, nothing parsed or checked. What a verification costs inside a server, next to the
     // in-process figure run.mjs prints.
-    const { verify } = await import('node:crypto')
     const key = createPublicKey({ key: config.publicJwk, format: 'jwk' })
     handler = (req, res) => {
       const token = req.headers.authorization?.slice(7) ?? ''
       const dot = token.lastIndexOf('.')
       const data = Buffer.from(token.slice(0, dot), 'latin1')
-      if (dot < 0 || !verify('sha256', data, key, Buffer.from(token.slice(dot + 1), 'base64url')))
+      if (dot < 0 || !verify('sha256', data, key, Buffer.from(token.slice(dot + 1), 'base64url'))) {
         return res.writeHead(401).end()
+      }
       res.setHeader('content-type', 'application/json')
       res.end(JSON.stringify(body(SUBJECT)))
     }
