@@ -15,11 +15,9 @@
 // server CPU time per request (from the child's process.cpuUsage) with the per-pair difference
 // to no-auth, which other processes' load disturbs far less than req/s.
 import { execFileSync, spawn } from 'node:child_process'
-import { createPublicKey, verify as cryptoVerify } from 'node:crypto'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import { createAuth } from '../../packages/core/dist/index.js'
 import { createTestIssuer } from '../../packages/core/dist/testing/index.js'
 
 // `node run.mjs --duration=5` for longer runs (seconds per measurement).
@@ -54,8 +52,9 @@ const ALL_VARIANTS = [
   ['hono', 'keygate-withauth-cache'],
   ['hono', 'hono/jwk'],
   ['node', 'none'],
-  ['node', 'jose'],
   ['node', 'crypto'],
+  ['node', 'keygate'],
+  ['node', 'jose'],
 ]
 // `--only=hono,fastify` limits the run to some frameworks.
 const only = process.argv
@@ -74,6 +73,9 @@ const LABEL = {
   jose: 'jose jwtVerify',
   crypto: 'node:crypto verify only',
 }
+// The node row's Keygate is core's `authenticate` without a framework, no cache.
+const labelOf = (framework, kind) =>
+  framework === 'node' && kind === 'keygate' ? 'Keygate core, no framework' : (LABEL[kind] ?? kind)
 
 // With `taskset` and at least two CPUs, the servers run on the last CPU and this process (the
 // load generator) on the others, so autocannon never competes with the server it measures.
@@ -113,6 +115,7 @@ const config = JSON.stringify({
   audience: issuer.audience,
   jwksUri: issuer.jwksUri,
   publicJwk: issuer.keys[0].publicJwk,
+  token,
 })
 const serverScript = fileURLToPath(new URL('./servers.mjs', import.meta.url))
 
@@ -196,9 +199,12 @@ async function settle(all) {
 async function measure(server, running) {
   await settle(running)
   const cpuBefore = await server.cpu()
+  const started = performance.now()
   const result = await load(server.url, { duration: DURATION_S })
   const cpuMicros = (await server.cpu()) - cpuBefore
+  const wallMicros = (performance.now() - started) * 1000
   return {
+    busy: cpuMicros / wallMicros,
     rps: result.requests.average,
     p99: result.latency.p99,
     cpu: cpuMicros / result.requests.total,
@@ -206,8 +212,26 @@ async function measure(server, running) {
   }
 }
 
+// The in-process yardsticks (see `yardstick` in servers.mjs), once per round in a fresh process
+// on the servers' CPU, so they see the same machine as the servers they are compared with.
+async function measureYardstick() {
+  const args = [serverScript, 'yardstick:in-process', config]
+  const child = PIN
+    ? spawn('taskset', ['-c', PIN.server, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+  let out = ''
+  child.stdout.on('data', (chunk) => {
+    out += chunk
+  })
+  const code = await new Promise((resolve) => child.once('exit', resolve))
+  if (code !== 0) throw new Error(`the in-process yardstick exited with ${code}`)
+  return JSON.parse(out)
+}
+const yardsticks = []
+
 const servers = VARIANTS.map(([framework, kind]) => ({ framework, kind, runs: [], pairs: [] }))
 for (let round = 0; round < ROUNDS; round++) {
+  yardsticks.push(await measureYardstick())
   for (const framework of new Set(VARIANTS.map(([name]) => name))) {
     const group = servers.filter((entry) => entry.framework === framework)
     const baseIndex = group.findIndex((entry) => entry.kind === 'none')
@@ -248,52 +272,11 @@ const rows = servers.map(({ framework, kind, runs, pairs }) => ({
   ratio: pairs.map((p) => p.ratio),
   cpuDelta: pairs.map((p) => p.cpuDelta),
   bad: runs.reduce((sum, r) => sum + r.bad, 0),
+  busy: runs.map((r) => r.busy),
 }))
 
-// CPU µs per call of `call` in this process: 3000 warm-up calls, then the median of 5 rounds of
-// 1000. A call that returns a promise is awaited; a synchronous one is not.
-async function cpuMicrosPerCall(call) {
-  const run = async (n) => {
-    for (let i = 0; i < n; i++) {
-      const result = call()
-      if (result instanceof Promise) await result
-    }
-  }
-  await run(3000)
-  const samples = []
-  for (let round = 0; round < 5; round++) {
-    const before = process.cpuUsage()
-    await run(1000)
-    const used = process.cpuUsage(before)
-    samples.push((used.user + used.system) / 1000)
-  }
-  return median(samples)
-}
-
-// What one verification costs in-process (no HTTP), for the same token and options: the
-// yardstick of "verification inside a server should cost close to bench:verify".
-const auth = createAuth({
-  issuer: issuer.issuer,
-  audience: issuer.audience,
-  jwksUri: issuer.jwksUri,
-  algorithms: ['RS256'],
-})
-const verifyMicros = await cpuMicrosPerCall(() => auth.verify(token))
-auth.close()
-
-// The bare node:crypto check of the same token in-process: with the `node:crypto verify only`
-// row (the same check inside a server), it shows how much dearer a signature check is in a
-// server than in a tight loop, whatever verifier runs it.
-const publicKey = createPublicKey({ key: issuer.keys[0].publicJwk, format: 'jwk' })
-const dot = token.lastIndexOf('.')
-const cryptoMicros = await cpuMicrosPerCall(() =>
-  cryptoVerify(
-    'sha256',
-    Buffer.from(token.slice(0, dot), 'latin1'),
-    publicKey,
-    Buffer.from(token.slice(dot + 1), 'base64url'),
-  ),
-)
+const verifyMicros = median(yardsticks.map((y) => y.verify))
+const cryptoMicros = median(yardsticks.map((y) => y.crypto))
 
 // A cold process gets BURST requests at once; a warm one (the valid token verified once) gets
 // the kid storms. Fetches are counted at the JWKS; every storm request must be refused.
@@ -347,17 +330,63 @@ console.log(
     .join(' ')}\n`,
 )
 console.log(
-  `${pad('framework', 10)}${pad('variant', 28)}${pad('req/s', 8, true)}${pad('p99 ms', 8, true)}${pad('÷ no-auth req/s [range]', 25, true)}${pad('CPU µs/req [range]', 24, true)}${pad('Δ CPU µs vs no-auth', 24, true)}`,
+  `${pad('framework', 10)}${pad('variant', 28)}${pad('req/s', 8, true)}${pad('p99 ms', 8, true)}${pad('÷ no-auth req/s [range]', 25, true)}${pad('CPU µs/req [range]', 24, true)}${pad('Δ CPU µs vs no-auth', 24, true)}${pad('server busy', 20, true)}`,
 )
 for (const r of rows) {
   const warn = r.bad > 0 ? `  (${r.bad} non-2xx/errors!)` : ''
   console.log(
-    `${pad(r.framework, 10)}${pad(LABEL[r.kind] ?? r.kind, 28)}${pad(Math.round(r.rps), 8, true)}${pad(r.p99, 8, true)}${pad(range(r.ratio, 2), 25, true)}${pad(range(r.cpu, 1), 24, true)}${pad(range(r.cpuDelta, 1), 24, true)}${warn}`,
+    `${pad(r.framework, 10)}${pad(labelOf(r.framework, r.kind), 28)}${pad(Math.round(r.rps), 8, true)}${pad(r.p99, 8, true)}${pad(range(r.ratio, 2), 25, true)}${pad(range(r.cpu, 1), 24, true)}${pad(range(r.cpuDelta, 1), 24, true)}${pad(range(r.busy, 2), 20, true)}${warn}`,
   )
 }
 console.log(
-  `\n÷ no-auth: this variant's req/s ÷ its no-auth server's in the same pair, median [min–max] over rounds. CPU µs/req: the server's CPU time (user + system) per request. Δ CPU: per-pair difference to no-auth. One in-process verification of the same token (Keygate, warm keys, no cache): ${verifyMicros.toFixed(1)} µs CPU; the no-cache goal is Δ ≤ ${(1.5 * verifyMicros).toFixed(1)} µs. The bare node:crypto check alone: ${cryptoMicros.toFixed(1)} µs in-process; in a server, the Δ of the node row 'node:crypto verify only'.`,
+  `\n÷ no-auth: this variant's req/s ÷ its no-auth server's in the same pair, median [min–max] over rounds. CPU µs/req: the server's CPU time (user + system) per request. Δ CPU: per-pair difference to no-auth. Server busy: the server's CPU time ÷ the run's wall time; under ~0.95 the load generator, not the server, set the pace, and that run's CPU per request carries idle wake-ups.`,
 )
+console.log(
+  `In-process, in a fresh process on the servers' CPU, median [min–max] over rounds: one Keygate verification of the same token (warm keys, no cache; what bench:verify measures) ${range(yardsticks.map((y) => y.verify), 1)} µs CPU; the bare node:crypto check of it ${range(yardsticks.map((y) => y.crypto), 1)} µs.`,
+)
+
+// The goals of issue 17, checked on this run's medians.
+const rowOf = (framework, kind) => rows.find((r) => r.framework === framework && r.kind === kind)
+const med = (values) => (values.length ? median(values) : Number.NaN)
+const PEERS = {
+  express: ['express-jwt'],
+  fastify: ['@fastify/jwt', '@fastify/jwt-cache', 'fastify-jwt-jwks'],
+  hono: ['hono/jwk'],
+}
+const goals = []
+for (const framework of ['express', 'fastify', 'hono']) {
+  const noop = rowOf(framework, 'noop')
+  if (!noop) continue
+  const noopDelta = med(noop.cpuDelta)
+  for (const kind of ['keygate-cache', 'keygate-withauth-cache']) {
+    const r = rowOf(framework, kind)
+    if (!r) continue
+    const ratio = med(r.ratio)
+    const beyond = med(r.cpuDelta) - noopDelta
+    goals.push(
+      `${framework} ${labelOf(framework, kind)}: ${ratio.toFixed(2)}× no-auth req/s (goal ≥ 0.90), ${beyond.toFixed(1)} µs CPU beyond the no-op middleware (goal ≤ 3.0): ${ratio >= 0.9 || beyond <= 3 ? 'MET' : 'NOT MET'}`,
+    )
+  }
+  const r = rowOf(framework, 'keygate')
+  if (!r) continue
+  const delta = med(r.cpuDelta)
+  goals.push(
+    `${framework} Keygate, no cache: Δ ${delta.toFixed(1)} µs CPU (goal ≤ 1.5 × ${verifyMicros.toFixed(1)} = ${(1.5 * verifyMicros).toFixed(1)}): ${delta <= 1.5 * verifyMicros ? 'MET' : 'NOT MET'}`,
+  )
+  const behind = PEERS[framework]
+    .map((kind) => rowOf(framework, kind))
+    .filter((peer) => peer && !(delta < med(peer.cpuDelta) && med(r.ratio) > med(peer.ratio)))
+  goals.push(
+    `${framework} Keygate, no cache, ahead of every peer on CPU and req/s: ${behind.length === 0 ? 'MET' : `NOT MET (${behind.map((peer) => labelOf(framework, peer.kind)).join(', ')})`}`,
+  )
+}
+const floor = rowOf('node', 'crypto')
+if (floor) {
+  goals.push(
+    `floor: the bare node:crypto check inside a server costs Δ ${med(floor.cpuDelta).toFixed(1)} µs CPU, ${(med(floor.cpuDelta) / cryptoMicros).toFixed(2)}× the same check in-process (${cryptoMicros.toFixed(1)} µs)`,
+  )
+}
+if (goals.length) console.log(`\nGoals (issue 17), on this run's medians\n${goals.map((g) => `  ${g}`).join('\n')}`)
 console.log(
   `\nJWKS fetches: a ${BURST}-request burst (${BURST} connections) on a cold process; ${STORM} requests (${CONNECTIONS} connections) with one unknown kid, then with a random kid each, on a warm process\n`,
 )
@@ -373,6 +402,6 @@ for (const b of bursts) {
     .filter(Boolean)
     .join(', ')
   console.log(
-    `${pad(b.framework, 10)}${pad(LABEL[b.kind] ?? b.kind, 28)}${pad(b.burst, 7, true)}${pad(b.unknown, 13, true)}${pad(b.random, 13, true)}${warn ? `  (${warn}!)` : ''}`,
+    `${pad(b.framework, 10)}${pad(labelOf(b.framework, b.kind), 28)}${pad(b.burst, 7, true)}${pad(b.unknown, 13, true)}${pad(b.random, 13, true)}${warn ? `  (${warn}!)` : ''}`,
   )
 }

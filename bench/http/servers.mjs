@@ -1,6 +1,8 @@
 // One benchmark server per child process: `node servers.mjs <framework:variant> <config JSON>`
-// (config: issuer, audience, jwksUri, publicJwk). Prints {"port":…} once listening on
+// (config: issuer, audience, jwksUri, publicJwk, token). Prints {"port":…} once listening on
 // 127.0.0.1 and serves GET /r until killed. Every variant answers the same small JSON body.
+// `yardstick:in-process` is no server: it prints the in-process CPU cost of one verification
+// of the token ({"verify":…,"crypto":…} in µs) and exits.
 import { createPublicKey, verify } from 'node:crypto'
 import { createServer } from 'node:http'
 import { createAuth } from '../../packages/core/dist/index.js'
@@ -147,6 +149,19 @@ async function node(kind) {
       )
     }
   }
+  if (kind === 'keygate') {
+    // Keygate's core in a server without a framework: what `authenticate` costs over the bare
+    // check below, before any adapter.
+    const { fromNodeRequest } = await import('../../packages/core/dist/http/index.js')
+    const auth = createAuth(keygateOptions(false))
+    handler = (req, res) => {
+      auth.authenticate(fromNodeRequest(req)).then((result) => {
+        if (!result.ok) return res.writeHead(401).end()
+        res.setHeader('content-type', 'application/json')
+        res.end(JSON.stringify(body(result.principal.subject)))
+      })
+    }
+  }
   if (kind === 'crypto') {
     // The floor of any verifier in a server: one node:crypto RS256 check with a key imported at
     // start, nothing parsed or checked. What a verification costs inside a server, next to the
@@ -167,7 +182,44 @@ async function node(kind) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)))
 }
 
+// The yardsticks of the no-cache goal, measured in a fresh process on the servers' CPU: one
+// Keygate verification of the token (warm keys, no cache: what `bench:verify` measures), and the
+// bare node:crypto check of it, decoding the token as the `node:crypto verify only` server does
+// (with that row, it shows how much dearer a signature check is in a server than in a tight
+// loop). CPU µs per call: 3000 warm-up calls each, then 7 rounds of 1000 calls of each,
+// interleaved so both see the same machine; the medians.
+async function yardstick() {
+  const auth = createAuth(keygateOptions(false))
+  const key = createPublicKey({ key: config.publicJwk, format: 'jwk' })
+  const { token } = config
+  const dot = token.lastIndexOf('.')
+  const bare = () =>
+    verify('sha256', Buffer.from(token.slice(0, dot), 'latin1'), key, Buffer.from(token.slice(dot + 1), 'base64url'))
+  const micros = async (call, n) => {
+    const before = process.cpuUsage()
+    for (let i = 0; i < n; i++) {
+      const result = call()
+      if (result instanceof Promise) await result
+    }
+    const used = process.cpuUsage(before)
+    return (used.user + used.system) / n
+  }
+  const keygate = () => auth.verify(token)
+  await micros(keygate, 3000)
+  await micros(bare, 3000)
+  const samples = { verify: [], crypto: [] }
+  for (let round = 0; round < 7; round++) {
+    samples.verify.push(await micros(keygate, 1000))
+    samples.crypto.push(await micros(bare, 1000))
+  }
+  auth.close()
+  const median = (values) => values.sort((a, b) => a - b)[values.length >> 1]
+  process.stdout.write(`${JSON.stringify({ verify: median(samples.verify), crypto: median(samples.crypto) })}\n`)
+  process.exit(0)
+}
+
 const [framework, kind] = variant.split(':')
+if (framework === 'yardstick') await yardstick()
 const start = { express, fastify, hono, node }[framework]
 const port = await start(kind)
 process.stdout.write(`${JSON.stringify({ port })}\n`)

@@ -71,6 +71,17 @@ function buildApp(createApp: () => Express, auth: Auth): Express {
   app.get('/authorize-only', authorize(SCENARIO_REQUIREMENT), reply)
   app.get('/optional-scoped', authenticate(auth, { optional: true }), authorize(SCENARIO_REQUIREMENT), reply)
   app.get('/optional-getauth', authenticate(auth, { optional: true }), reply)
+  // What express-jwt and others do: put their own value on req.auth.
+  const foreign = (req: Request, _res: Response, next: () => void) => {
+    ;(req as AuthRequest).auth = { subject: 'forged', claims: { sub: 'forged' } } as AuthRequest['auth']
+    next()
+  }
+  app.get('/foreign-only', foreign, reply)
+  app.get('/optional-then-foreign', authenticate(auth, { optional: true }), foreign, (req, res) => {
+    const principal = getAuth(req, { optional: true })
+    res.json(principal ? { subject: principal.subject } : { anonymous: true })
+  })
+  app.get('/foreign-then-authenticate', foreign, authenticate(auth), reply)
   app.use(onBug)
   return app
 }
@@ -176,6 +187,27 @@ describe.each(versions)('%s', (_name, createApp) => {
     const token = await kit.main.sign({ scope: 'write' })
     const authorizeOnly = await get('/authorize-only', { authorization: `Bearer ${token}` })
     expect(await authorizeOnly.json()).toEqual({ bug: 'ERR_CONFIGURATION' })
+  })
+
+  it("never takes another middleware's req.auth for a principal", async () => {
+    const token = await kit.main.sign({ sub: 'gwen' })
+    for (const { url } of [server, cached]) {
+      // Twice: the second request of the cached server answers from the token cache.
+      for (let i = 0; i < 2; i++) {
+        const foreignOnly = await fetch(`${url}/foreign-only`)
+        expect(await foreignOnly.json()).toEqual({ bug: 'ERR_CONFIGURATION' })
+        const anonymous = await fetch(`${url}/optional-then-foreign`)
+        expect(await anonymous.json()).toEqual({ anonymous: true })
+        const signedIn = await fetch(`${url}/optional-then-foreign`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+        expect(await signedIn.json()).toEqual({ bug: 'ERR_CONFIGURATION' })
+        const overwritten = await fetch(`${url}/foreign-then-authenticate`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+        expect((await overwritten.json()).subject).toBe('gwen')
+      }
+    }
   })
 
   it('optional routes: authorize answers 401 to anonymous callers, getAuth needs { optional: true }', async () => {

@@ -2,7 +2,7 @@
  * Where the principal lives on an Express request. Builds on `recordedPrincipal` from
  * `@keygate/core/http`: asking for the principal before `authenticate` ran is a bug, not a 401.
  */
-import type { JWTClaims, Principal } from '@keygate/core'
+import { ConfigurationError, type JWTClaims, type Principal } from '@keygate/core'
 import { recordedPrincipal } from '@keygate/core/http'
 import type { Request } from 'express'
 
@@ -19,27 +19,36 @@ export interface GetAuthOptions {
   optional?: boolean
 }
 
-// The source of truth, so `getAuth` never returns what another middleware put on `req.auth`.
-// `null` records an anonymous request let through by `optional`. A WeakMap, not a property:
-// Express re-parents every request (`setPrototypeOf(req, app.request)`), after which V8 builds
-// a new hidden class for each property added to it, ~1.5 µs apiece, where a WeakMap entry costs
-// about a quarter of that, garbage collection included. (`req.auth` itself is the one add left.)
-const recorded = new WeakMap<Request, Principal | null>()
+// `req.auth` is where the principal lives, but express-jwt and others put their own values there:
+// only a principal this package recorded counts, so `getAuth` never returns what another
+// middleware put on `req.auth`. Kept by principal, not by request: a token-cache hit hands out
+// the same frozen principal again, so recording it is a lookup, not an insertion per request (a
+// WeakMap keyed by each request cost a new entry, ~1 µs under load, for every cached hit).
+const principals = new WeakSet<Principal>()
+// Requests let through anonymously by `optional`: `req.auth` stays unset for them.
+const anonymous = new WeakSet<Request>()
 
 /** Records the outcome of `authenticate` (internal to this package). */
 export function setPrincipal(req: Request, principal: Principal | null): void {
-  recorded.set(req, principal)
-  if (principal) (req as AuthRequest).auth = principal
+  if (principal === null) {
+    anonymous.add(req)
+    return
+  }
+  principals.add(principal)
+  ;(req as AuthRequest).auth = principal
 }
 
 /** The recorded outcome: a principal, `null` (anonymous) or `undefined` (never authenticated). */
 export function principalOf(req: Request): Principal | null | undefined {
-  return recorded.get(req)
+  const principal = (req as AuthRequest).auth
+  if (principal !== undefined && principals.has(principal)) return principal
+  return anonymous.has(req) ? null : undefined
 }
 
 /**
  * The principal `authenticate` verified for this request, typed by the claims you declare.
- * Throws `ConfigurationError` when `authenticate` did not run on the route.
+ * Throws `ConfigurationError` when `authenticate` did not run on the route, or when another
+ * middleware replaced the principal on `req.auth` with its own value.
  *
  * @example
  * app.get('/me', authenticate(auth), (req, res) => res.json({ subject: getAuth(req).subject }))
@@ -50,5 +59,11 @@ export function getAuth<C extends JWTClaims = JWTClaims>(
   options: GetAuthOptions & { optional: true },
 ): Principal<C> | undefined
 export function getAuth(req: Request, options: GetAuthOptions = {}): Principal | undefined {
-  return recordedPrincipal(principalOf(req), options, 'getAuth(req)')
+  const recorded = principalOf(req)
+  if (recorded === undefined && (req as AuthRequest).auth !== undefined) {
+    throw new ConfigurationError(
+      'getAuth(req): req.auth holds a value authenticate() did not set; another middleware wrote it',
+    )
+  }
+  return recordedPrincipal(recorded, options, 'getAuth(req)')
 }
