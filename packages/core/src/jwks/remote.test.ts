@@ -122,6 +122,38 @@ describe('createRemoteJWKS: cold cache and single-flight', () => {
   })
 })
 
+describe('createRemoteJWKS: keyNow, the synchronous hot path', () => {
+  it('answers only from a fresh copy: never fetches, never consults the negative cache', async () => {
+    const { issuer, source, selector, time, events } = await setup({ maxAge: '1m', refreshAhead: 1 })
+    // Cold: "ask getKey", and nothing started.
+    expect(source.keyNow!(selector)).toBeUndefined()
+    expect(issuer.counters.jwks).toBe(0)
+    const key = await source.getKey(selector)
+    // Warm: the very key getKey gives.
+    expect(source.keyNow!(selector)).toBe(key)
+    // An unknown kid is left to getKey: no kid_miss, no cooldown entry, no fetch.
+    expect(source.keyNow!({ kid: randomKid(), alg: selector.alg })).toBeUndefined()
+    expect(count(events, 'kid_miss')).toBe(0)
+    // Past expiry the copy is stale: serving it (and refreshing) is getKey's decision.
+    time.now = T0 + 2 * MINUTE
+    expect(source.keyNow!(selector)).toBeUndefined()
+    expect(count(events, 'stale_served')).toBe(0)
+    await source.idle()
+    expect(issuer.counters.jwks).toBe(1)
+  })
+
+  it('counts each answer as a use and starts the refresh-ahead, like getKey', async () => {
+    const { issuer, source, selector } = await setup({ strategy: 'usage', maxUses: 4, refreshAhead: 0.5 })
+    await source.getKey(selector) // use 1
+    expect(source.keyNow!(selector)).toBeDefined() // use 2: reaches the refresh-ahead point
+    await source.idle()
+    expect(issuer.counters.jwks).toBe(1)
+    expect(source.keyNow!(selector)).toBeDefined() // use 3: served ahead, a background refresh starts
+    await source.idle()
+    expect(issuer.counters.jwks).toBe(2)
+  })
+})
+
 describe('createRemoteJWKS: refresh strategies', () => {
   it('time: refreshes when max age passes, not before', async () => {
     const { issuer, source, selector, time, events } = await setup({ maxAge: '1m', refreshAhead: 1 })

@@ -386,6 +386,21 @@ export function createRemoteJWKS(options: RemoteJWKSOptions): RemoteJWKS {
     )
   }
 
+  // Hot path: a fresh local copy answers with synchronous work; anything else (no copy yet, a
+  // stale or dead one, an unknown kid) is `resolveKey`'s.
+  function keyNow(selector: KeySelector): JWK | undefined {
+    const snap = current
+    if (!snap) return undefined
+    const now = clock()
+    const phase = phaseOf(snap, now)
+    if (phase !== 'fresh' && phase !== 'ahead') return undefined
+    const found = matchKey(snap.keys, selector)
+    if (!found.ok) return undefined
+    countUse(snap, now)
+    if (phase === 'ahead') refreshInBackground('ahead', now)
+    return found.key
+  }
+
   async function resolveKey(selector: KeySelector): Promise<JWK> {
     if (!current) {
       if (clock() < nextAttemptAt) throw unavailable()
@@ -456,22 +471,10 @@ export function createRemoteJWKS(options: RemoteJWKSOptions): RemoteJWKS {
 
   return {
     getKey(selector: KeySelector): Promise<JWK> {
-      // Hot path: a fresh local copy answers with synchronous work and one resolved promise.
-      const snap = current
-      if (snap) {
-        const now = clock()
-        const phase = phaseOf(snap, now)
-        if (phase === 'fresh' || phase === 'ahead') {
-          const found = matchKey(snap.keys, selector)
-          if (found.ok) {
-            countUse(snap, now)
-            if (phase === 'ahead') refreshInBackground('ahead', now)
-            return Promise.resolve(found.key)
-          }
-        }
-      }
-      return resolveKey(selector)
+      const key = keyNow(selector)
+      return key !== undefined ? Promise.resolve(key) : resolveKey(selector)
     },
+    keyNow,
     peek() {
       return current?.keys
     },

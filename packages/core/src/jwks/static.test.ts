@@ -27,6 +27,16 @@ describe('createStaticJWKS', async () => {
     expect(await codeOf(source.getKey({ kid: ec.kid, alg: 'ES384' }))).toBe('ERR_KEY_NOT_FOUND')
   })
 
+  it('keyNow answers what getKey answers, and undefined where getKey refuses', async () => {
+    const source = createStaticJWKS(issuer.jwks())
+    expect(source.keyNow!({ kid: ec.kid, alg: 'ES256' })).toBe(
+      await source.getKey({ kid: ec.kid, alg: 'ES256' }),
+    )
+    expect(source.keyNow!({ alg: 'RS256' })?.kid).toBe(rsa.kid)
+    expect(source.keyNow!({ kid: 'unknown', alg: 'RS256' })).toBeUndefined()
+    expect(source.keyNow!({ kid: rsa.kid, alg: 'ES256' })).toBeUndefined()
+  })
+
   it('without a kid, only an unambiguous key is chosen', async () => {
     const source = createStaticJWKS(issuer.jwks())
     expect((await source.getKey({ alg: 'RS256' })).kid).toBe(rsa.kid)

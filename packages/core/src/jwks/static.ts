@@ -57,20 +57,27 @@ export function createStaticJWKS(keys: JWKS | JWK): JWKSSource {
   // key set (a flood of random kids adds nothing).
   const found = new Map<string | undefined, Map<string, JWK>>()
 
+  function keyNow(selector: KeySelector): JWK | undefined {
+    const known = found.get(selector.kid)?.get(selector.alg)
+    if (known !== undefined) return known
+    const match = matchKey(held, selector)
+    if (!match.ok) return undefined
+    let byAlg = found.get(selector.kid)
+    if (byAlg === undefined) {
+      byAlg = new Map()
+      found.set(selector.kid, byAlg)
+    }
+    byAlg.set(selector.alg, match.key)
+    return match.key
+  }
+
   return {
     async getKey(selector: KeySelector): Promise<JWK> {
-      const known = found.get(selector.kid)?.get(selector.alg)
-      if (known !== undefined) return known
-      const match = matchKey(held, selector)
-      if (!match.ok) throw new KeyNotFoundError('No key in the configured key set matches the token')
-      let byAlg = found.get(selector.kid)
-      if (byAlg === undefined) {
-        byAlg = new Map()
-        found.set(selector.kid, byAlg)
-      }
-      byAlg.set(selector.alg, match.key)
-      return match.key
+      const key = keyNow(selector)
+      if (key === undefined) throw new KeyNotFoundError('No key in the configured key set matches the token')
+      return key
     },
+    keyNow,
     peek: () => held,
     reload: async () => {},
     close: () => {},

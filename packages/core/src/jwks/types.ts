@@ -17,6 +17,12 @@ export interface JWKSSource {
    */
   getKey(selector: KeySelector): Promise<JWK>
   /**
+   * The key for this selector when it is at hand: held in memory, fresh, no I/O and nothing to
+   * wait for. `undefined` means "ask `getKey`", never "no such key". Optional; with it, the
+   * verifier checks a token without waiting on a promise for its key.
+   */
+  keyNow?(selector: KeySelector): JWK | undefined
+  /**
    * Synchronous look at the keys held right now, without I/O: `undefined` before the first
    * load. The verifier's token cache uses it to drop entries whose key left the JWKS.
    */

@@ -486,6 +486,13 @@ describe('signatures and keys', () => {
       source: { ...source, getKey: async () => publicPart as JWK },
     })
     expect(await codeOf(fixed.verify(`${input}.${b64(new Uint8Array(sig))}`))).toBe('accepted')
+    // The same through the synchronous hot path: a private key from keyNow is refused too.
+    const leakyNow = createAuth({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      source: { ...source, getKey: async () => publicPart as JWK, keyNow: () => jwk },
+    })
+    expect(await codeOf(leakyNow.verify(`${input}.${b64(new Uint8Array(sig))}`))).toBe('ERR_KEY_NOT_FOUND')
   })
 
   it('a truncated signature fails', async () => {

@@ -261,6 +261,36 @@ describe('issuer registry', () => {
     expect(await codeOf(auth.verify(await issuer.sign()))).toBe('ERR_KEY_NOT_FOUND')
   })
 
+  it("a custom source's keyNow: undefined falls back to getKey, a throw is mapped like getKey's", async () => {
+    const key = issuer.keys[0]!.publicJwk
+    let asked = 0
+    const source: JWKSSource = {
+      getKey: async () => {
+        asked++
+        return key
+      },
+      keyNow: () => undefined,
+      peek: () => [key],
+      reload: async () => {},
+      close: () => {},
+    }
+    const fallback = createAuth({ issuer: issuer.issuer, audience: issuer.audience, source })
+    expect(await codeOf(fallback.verify(await issuer.sign()))).toBe('accepted')
+    expect(asked).toBe(1)
+    const throwing = createAuth({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      source: {
+        ...source,
+        keyNow: () => {
+          throw new Error('store bug')
+        },
+      },
+    })
+    // As getKey's unexpected errors: the source is unavailable (503), not a 401, and no crash.
+    expect(await codeOf(throwing.verify(await issuer.sign()))).toBe('ERR_KEYS_UNAVAILABLE')
+  })
+
   it('a custom source returning an unusable key gives KeyNotFound, not a crash', async () => {
     const keys = [
       { kty: 'RSA', kid: 'bad', n: 'AQAB', e: 'AQAB' },

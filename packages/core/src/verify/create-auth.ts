@@ -135,8 +135,11 @@ export function createAuth<C extends JWTClaims = JWTClaims>(options: AuthOptions
     let check = issuer.secretChecks.get(alg)
     let jwk: JWK | undefined
     if (check === undefined) {
+      const source = issuer.source!
+      const selector = { kid: header.kid, alg }
       try {
-        jwk = await issuer.source!.getKey({ kid: header.kid, alg })
+        // A key at hand is taken without waiting on a promise; only a fetch is waited for.
+        jwk = source.keyNow?.(selector) ?? (await source.getKey(selector))
       } catch (error) {
         throw toAuthError(error, 'source')
       }
