@@ -217,7 +217,9 @@ async function measure(server, running) {
 async function measureYardstick() {
   const args = [serverScript, 'yardstick:in-process', config]
   const child = PIN
-    ? spawn('taskset', ['-c', PIN.server, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    ? spawn('taskset', ['-c', PIN.server, process.execPath, ...args], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
     : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
   let out = ''
   child.stdout.on('data', (chunk) => {
@@ -342,7 +344,13 @@ console.log(
   `\n÷ no-auth: this variant's req/s ÷ its no-auth server's in the same pair, median [min–max] over rounds. CPU µs/req: the server's CPU time (user + system) per request. Δ CPU: per-pair difference to no-auth. Server busy: the server's CPU time ÷ the run's wall time; under ~0.95 the load generator, not the server, set the pace, and that run's CPU per request carries idle wake-ups.`,
 )
 console.log(
-  `In-process, in a fresh process on the servers' CPU, median [min–max] over rounds: one Keygate verification of the same token (warm keys, no cache; what bench:verify measures) ${range(yardsticks.map((y) => y.verify), 1)} µs CPU; the bare node:crypto check of it ${range(yardsticks.map((y) => y.crypto), 1)} µs.`,
+  `In-process, in a fresh process on the servers' CPU, median [min–max] over rounds: one Keygate verification of the same token (warm keys, no cache; what bench:verify measures) ${range(
+    yardsticks.map((y) => y.verify),
+    1,
+  )} µs CPU; the bare node:crypto check of it ${range(
+    yardsticks.map((y) => y.crypto),
+    1,
+  )} µs.`,
 )
 
 // The goals of issue 17, checked on this run's medians.
@@ -386,7 +394,8 @@ if (floor) {
     `floor: the bare node:crypto check inside a server costs Δ ${med(floor.cpuDelta).toFixed(1)} µs CPU, ${(med(floor.cpuDelta) / cryptoMicros).toFixed(2)}× the same check in-process (${cryptoMicros.toFixed(1)} µs)`,
   )
 }
-if (goals.length) console.log(`\nGoals (issue 17), on this run's medians\n${goals.map((g) => `  ${g}`).join('\n')}`)
+if (goals.length)
+  console.log(`\nGoals (issue 17), on this run's medians\n${goals.map((g) => `  ${g}`).join('\n')}`)
 console.log(
   `\nJWKS fetches: a ${BURST}-request burst (${BURST} connections) on a cold process; ${STORM} requests (${CONNECTIONS} connections) with one unknown kid, then with a random kid each, on a warm process\n`,
 )

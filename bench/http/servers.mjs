@@ -194,7 +194,12 @@ async function yardstick() {
   const { token } = config
   const dot = token.lastIndexOf('.')
   const bare = () =>
-    verify('sha256', Buffer.from(token.slice(0, dot), 'latin1'), key, Buffer.from(token.slice(dot + 1), 'base64url'))
+    verify(
+      'sha256',
+      Buffer.from(token.slice(0, dot), 'latin1'),
+      key,
+      Buffer.from(token.slice(dot + 1), 'base64url'),
+    )
   const micros = async (call, n) => {
     const before = process.cpuUsage()
     for (let i = 0; i < n; i++) {
@@ -214,7 +219,9 @@ async function yardstick() {
   }
   auth.close()
   const median = (values) => values.sort((a, b) => a - b)[values.length >> 1]
-  process.stdout.write(`${JSON.stringify({ verify: median(samples.verify), crypto: median(samples.crypto) })}\n`)
+  process.stdout.write(
+    `${JSON.stringify({ verify: median(samples.verify), crypto: median(samples.crypto) })}\n`,
+  )
   process.exit(0)
 }
 
