@@ -13,6 +13,10 @@ export const MAX_JOSE_DEPTH = 32
 
 const NOT_FINITE = -1
 
+// One object for every call (this runs twice per verification). The text is already bounded by
+// the token size limit, so values need no separate bound.
+const JOSE_BOUNDS = { maxDepth: MAX_JOSE_DEPTH, maxValues: Number.POSITIVE_INFINITY } as const
+
 // Members of every object in the parsed value, or NOT_FINITE when a number overflowed. An
 // explicit stack, never recursion: the depth is bounded by the scan, but a walk over
 // attacker-controlled structure should not rely on the call stack at all.
@@ -45,8 +49,7 @@ function countParsedMembers(root: object): number {
  * @see https://www.rfc-editor.org/rfc/rfc7515#section-5.2
  */
 export function parseJSONObject(text: string): Record<string, unknown> | undefined {
-  // The text is already bounded by the token size limit, so values need no separate bound.
-  const scan = scanJSON(text, { maxDepth: MAX_JOSE_DEPTH, maxValues: Number.POSITIVE_INFINITY })
+  const scan = scanJSON(text, JOSE_BOUNDS)
   if (!scan.ok) return undefined
   let value: unknown
   try {
