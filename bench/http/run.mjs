@@ -152,9 +152,10 @@ async function spawnServer(framework, kind) {
       child.once('exit', resolve)
       child.kill('SIGTERM')
     })
+  // The child's CPU time so far, µs: user + system, and the system (kernel) part.
   const cpu = () =>
     new Promise((resolve) => {
-      child.once('message', ({ user, system }) => resolve(user + system))
+      child.once('message', ({ user, system }) => resolve({ total: user + system, system }))
       child.send('cpu')
     })
   return { url: `http://127.0.0.1:${port}/r`, stop, cpu }
@@ -179,10 +180,11 @@ const loadTokens = (url, tokens, options) => {
 // 100 ms), for up to 5 s.
 async function settle(all) {
   const deadline = performance.now() + 5000
-  let before = await Promise.all(all.map((server) => server.cpu()))
+  const totals = () => Promise.all(all.map(async (server) => (await server.cpu()).total))
+  let before = await totals()
   while (performance.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 100))
-    const after = await Promise.all(all.map((server) => server.cpu()))
+    const after = await totals()
     const busiest = Math.max(...after.map((cpu, i) => cpu - before[i]))
     if (busiest < 2000) return
     before = after
@@ -201,13 +203,15 @@ async function measure(server, running) {
   const cpuBefore = await server.cpu()
   const started = performance.now()
   const result = await load(server.url, { duration: DURATION_S })
-  const cpuMicros = (await server.cpu()) - cpuBefore
+  const cpuAfter = await server.cpu()
+  const cpuMicros = cpuAfter.total - cpuBefore.total
   const wallMicros = (performance.now() - started) * 1000
   return {
     busy: cpuMicros / wallMicros,
     rps: result.requests.average,
     p99: result.latency.p99,
     cpu: cpuMicros / result.requests.total,
+    system: (cpuAfter.system - cpuBefore.system) / result.requests.total,
     bad: result.non2xx + result.errors,
   }
 }
@@ -271,6 +275,7 @@ const rows = servers.map(({ framework, kind, runs, pairs }) => ({
   rps: median(runs.map((r) => r.rps)),
   p99: median(runs.map((r) => r.p99)),
   cpu: runs.map((r) => r.cpu),
+  system: runs.map((r) => r.system),
   ratio: pairs.map((p) => p.ratio),
   cpuDelta: pairs.map((p) => p.cpuDelta),
   bad: runs.reduce((sum, r) => sum + r.bad, 0),
@@ -332,16 +337,16 @@ console.log(
     .join(' ')}\n`,
 )
 console.log(
-  `${pad('framework', 10)}${pad('variant', 28)}${pad('req/s', 8, true)}${pad('p99 ms', 8, true)}${pad('÷ no-auth req/s [range]', 25, true)}${pad('CPU µs/req [range]', 24, true)}${pad('Δ CPU µs vs no-auth', 24, true)}${pad('server busy', 20, true)}`,
+  `${pad('framework', 10)}${pad('variant', 28)}${pad('req/s', 8, true)}${pad('p99 ms', 8, true)}${pad('÷ no-auth req/s [range]', 25, true)}${pad('CPU µs/req [range]', 24, true)}${pad('Δ CPU µs vs no-auth', 24, true)}${pad('of CPU: kernel', 16, true)}${pad('server busy', 20, true)}`,
 )
 for (const r of rows) {
   const warn = r.bad > 0 ? `  (${r.bad} non-2xx/errors!)` : ''
   console.log(
-    `${pad(r.framework, 10)}${pad(labelOf(r.framework, r.kind), 28)}${pad(Math.round(r.rps), 8, true)}${pad(r.p99, 8, true)}${pad(range(r.ratio, 2), 25, true)}${pad(range(r.cpu, 1), 24, true)}${pad(range(r.cpuDelta, 1), 24, true)}${pad(range(r.busy, 2), 20, true)}${warn}`,
+    `${pad(r.framework, 10)}${pad(labelOf(r.framework, r.kind), 28)}${pad(Math.round(r.rps), 8, true)}${pad(r.p99, 8, true)}${pad(range(r.ratio, 2), 25, true)}${pad(range(r.cpu, 1), 24, true)}${pad(range(r.cpuDelta, 1), 24, true)}${pad(median(r.system).toFixed(1), 16, true)}${pad(range(r.busy, 2), 20, true)}${warn}`,
   )
 }
 console.log(
-  `\n÷ no-auth: this variant's req/s ÷ its no-auth server's in the same pair, median [min–max] over rounds. CPU µs/req: the server's CPU time (user + system) per request. Δ CPU: per-pair difference to no-auth. Server busy: the server's CPU time ÷ the run's wall time; under ~0.95 the load generator, not the server, set the pace, and that run's CPU per request carries idle wake-ups.`,
+  `\n÷ no-auth: this variant's req/s ÷ its no-auth server's in the same pair, median [min–max] over rounds. CPU µs/req: the server's CPU time (user + system) per request. Δ CPU: per-pair difference to no-auth. Of CPU, kernel: the system-time part of CPU µs/req (median), mostly sending the responses over loopback; compare it across rows: it is larger the slower the server, so it swells the Δ of every slow variant, whatever that variant does. Server busy: the server's CPU time ÷ the run's wall time; under ~0.95 the load generator, not the server, set the pace, and that run's CPU per request carries idle wake-ups.`,
 )
 console.log(
   `In-process, in a fresh process on the servers' CPU, median [min–max] over rounds: one Keygate verification of the same token (warm keys, no cache; what bench:verify measures) ${range(
